@@ -1,0 +1,156 @@
+"""Check a whole repository: rules, roster and every claim, alone and against each other."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .diagnostics import Diagnostic, diag, has_errors
+from .ledger import Ledger, compute_ledger
+from .records import CLAIMS_DIR, ROSTER_FILE, Entry, Locator, Records, load_records
+from .roster import Student, load_roster
+from .rules import Rules, load_rules
+from .scoring import Problem, Score, fmt, score
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The repository after checking: the data, every diagnostic, and the scored entries per student."""
+
+    root: Path
+    rules: Rules | None
+    roster: dict[str, Student]
+    records: Records
+    scored: dict[str, list[tuple[Entry, Score]]]
+    diagnostics: list[Diagnostic]
+    ledgers: dict[str, Ledger]
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def _normalize(text: str) -> str:
+    """Activity names compared for duplicates: width-folded, case-folded, without spaces or punctuation."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+class _Checker:
+    def __init__(self, root: Path, rules: Rules, roster: dict[str, Student]):
+        self.rules = rules
+        self.roster = roster
+        self.locator = Locator(root)
+        self.problems: list[Diagnostic] = []
+        self.score = lru_cache(maxsize=None)(self._score)
+        self.window = lru_cache(maxsize=None)(rules.window_for)
+        self.year = lru_cache(maxsize=None)(rules.academic_year)
+
+    def report(self, entry: Entry, code: str, field: str | None = None, **args) -> None:
+        self.problems.append(diag(code, entry.file, *self.locator.at(entry, field), **args))
+
+    def _score(self, key: Entry, year: str) -> Score | list[Problem]:
+        return score(key, self.rules.version_for(year).rules)
+
+    def folder(self, file: str) -> tuple[str, str] | None:
+        """The academic year and department a claim file's folder stands for, or None with a diagnostic."""
+        parts = file[len(CLAIMS_DIR) + 1 :].split("/")
+        year, dept = (parts + ["", ""])[:2]
+        detail = None
+        if len(parts) < 3:
+            detail = "文件不在 <学年>/<系部>/ 目录中"
+        elif not (len(year) == 9 and year[4] == "-" and year[:4].isdigit() and year[5:].isdigit() and int(year[5:]) == int(year[:4]) + 1):
+            detail = f"“{year}” 不是学年（如 2014-2015）"
+        elif dept not in self.rules.school.departments:
+            detail = f"“{dept}” 不是 rules/school.yaml 中的系部"
+        if detail:
+            self.problems.append(diag("DK307", file, detail=detail, detail_en=detail))
+            return None
+        return year, dept
+
+    def entry(self, e: Entry, folder: tuple[str, str] | None) -> Score | None:
+        """Check one entry alone; return its score when it has no error."""
+        before = len(self.problems)
+        year = self.year(e.date)
+        student = self.roster.get(e.student)
+        if student is None:
+            self.report(e, "DK301", "student", student=e.student)
+        if folder:
+            if folder[0] != year:
+                self.report(e, "DK308", "date", date=e.date, actual=year, expected=folder[0])
+            if student and student.department != folder[1]:
+                self.report(e, "DK302", "student", student=e.student, actual=student.department, expected=folder[1])
+        if student:
+            period = self.rules.study_years(student.enrollment_year)
+            if year not in period:
+                self.report(e, "DK309", "date", student=e.student, date=e.date, period=f"{period[0]}…{period[-1]}")
+        if self.rules.version_for(year) is None:
+            self.report(e, "DK313", "date", year=year)
+            return None
+        # Scoring depends only on these fields, so the many identical claims of a group file score once.
+        key = e._replace(file="", index=None, line=0, col=0, student="", activity="", date=None, registered=None, credits=None, evidence=None, shared_evidence=False)
+        result = self.score(key, year)
+        if isinstance(result, list):
+            for p in result:
+                self.report(e, p.code, p.field, **p.args)
+            return None
+        if e.credits is not None and e.credits != result.credits:
+            self.report(e, "DK403", "credits", asked=fmt(e.credits), computed=fmt(result.credits), rule=result.rule)
+        window = self.window(e.date, result.module)
+        if window is None:
+            self.report(e, "DK406", "date", date=e.date)
+        elif e.registered < e.date:
+            self.report(e, "DK407", "registered", registered=e.registered, date=e.date)
+        elif not window.opens <= e.registered <= window.closes:
+            self.report(e, "DK404", "registered", registered=e.registered, window=f"{window.period}：{window.opens}～{window.closes}")
+        return result if len(self.problems) == before else None
+
+    def duplicates(self, entries: list[Entry]) -> set[int]:
+        """Report the same student claiming the same activity twice and evidence used twice; return repeats."""
+        seen_claim: dict[tuple, Entry] = {}
+        seen_evidence: dict[str, tuple[str, Entry]] = {}
+        repeats = set()
+        for i, e in enumerate(entries):
+            what = ("course", e.course) if e.course else (e.category, _normalize(e.activity), e.date)
+            key = (e.student,) + what
+            first = seen_claim.setdefault(key, e)
+            if first is not e:
+                self.report(e, "DK401", "student", student=e.student, other=first.where)
+                repeats.add(i)
+            if e.evidence:
+                owner = e.file if e.shared_evidence else f"{e.file}#{e.index}"
+                ev = _normalize(e.evidence) or e.evidence
+                prev = seen_evidence.setdefault(ev, (owner, e))
+                if prev[0] != owner:
+                    self.report(e, "DK402", "evidence", evidence=e.evidence, other=prev[1].where)
+        return repeats
+
+
+def check_repository(root: Path, *, use_cache: bool = True) -> Checked:
+    """Load and check everything under ``root``; never stops at the first problem."""
+    rules, problems = load_rules(root)
+    records = load_records(root, use_cache=use_cache)
+    problems += records.problems
+    if rules is None:
+        return Checked(root, None, {}, records, {}, sorted(problems), {})
+    roster, roster_problems = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())
+    problems += roster_problems
+    checker = _Checker(root, rules, roster)
+    entries = records.entries
+    folders = {f: checker.folder(f) for f in records.files}
+    repeats = checker.duplicates(entries)
+    scored: dict[str, list[tuple[Entry, Score]]] = defaultdict(list)
+    for i, e in enumerate(entries):
+        result = checker.entry(e, folders[e.file])
+        if result is not None and i not in repeats:
+            scored[e.student].append((e, result))
+    ledgers = {sid: compute_ledger(roster[sid], items, rules) for sid, items in sorted(scored.items())}
+    for ledger in ledgers.values():
+        for item in ledger.excluded:
+            checker.report(item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits))
+    problems += checker.problems
+    return Checked(root, rules, roster, records, dict(scored), sorted(problems), ledgers)
+

@@ -1,0 +1,209 @@
+"""The ``dekt`` command: a thin layer that parses options, calls one core function and picks an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import DektError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _repo(args: argparse.Namespace) -> Path:
+    root = Path(args.repo).resolve()
+    if not (root / "rules").is_dir() or not (root / "records").is_dir():
+        raise DektError(
+            f"{root} 不是 dekt 仓库（缺少 rules/ 或 records/）；请在仓库目录中运行，或用 --repo 指定。"
+            f" ({root} is not a dekt repository: rules/ or records/ is missing; run inside one or pass --repo)"
+        )
+    return root
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check every file; print every problem in the format asked for."""
+    from .check import check_repository
+    from .report import as_json, github, human, summary_markdown
+
+    root = _repo(args)
+    checked = check_repository(root, use_cache=not args.no_cache)
+    diagnostics = checked.diagnostics
+    if args.paths:
+        wanted = [Path(p).resolve() for p in args.paths]
+        rel = [p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in wanted]
+        diagnostics = [d for d in diagnostics if any(d.file == r or d.file.startswith(r.rstrip("/") + "/") or r == "." for r in rel)]
+    files = len(checked.records.files) + 3
+    if args.format == "json":
+        print(as_json(diagnostics))
+    elif args.format == "github":
+        if diagnostics:
+            print(github(diagnostics))
+        table = summary_markdown(diagnostics, files)
+        target = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+        if target:
+            with open(target, "a", encoding="utf-8") as fh:
+                fh.write(table)
+        else:
+            print(table)
+    else:
+        print(human(diagnostics, files))
+    return EXIT_PROBLEMS if any(d.severity.value == "error" for d in diagnostics) else EXIT_OK
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    """Show one student's ledger."""
+    from .check import check_repository
+    from .ledger import compute_ledger
+    from .ledger_view import ledger_json, ledger_text
+    from .report import human
+
+    checked = check_repository(_repo(args))
+    if checked.rules is None:
+        print(human(checked.diagnostics, 0), file=sys.stderr)
+        return EXIT_PROBLEMS
+    student = checked.roster.get(args.student)
+    if student is None:
+        raise DektError(f"学号 {args.student} 不在学生名册中 (student {args.student} is not in the roster)")
+    ledger = checked.ledgers.get(student.id) or compute_ledger(student, [], checked.rules)
+    own = {e.file for e in checked.records.entries if e.student == student.id}
+    problems = [d for d in checked.diagnostics if d.file in own and d.code != "DK405"]
+    print(ledger_json(ledger, checked.rules) if args.format == "json" else ledger_text(ledger, checked.rules))
+    if problems:
+        print("\n该生的申报中有以下问题，相关条目未计入 (problems in this student's claim files; those items are left out):", file=sys.stderr)
+        print(human(problems, len(own)), file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """The main job: check everything, then write the outputs and print a summary."""
+    from .build import build
+
+    return build(_repo(args), Path(args.out), use_cache=not args.no_cache)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write JSON Schema files for claims and rules, for editors."""
+    from .schema import write_schemas
+
+    root = _repo(args)
+    out = Path(args.out) if args.out else root / "rules" / "schema"
+    for path in write_schemas(out):
+        print(path)
+    return EXIT_OK
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """Generate a synthetic school of any size."""
+    from .demo import generate
+
+    stats = generate(_repo(args), Path(args.out_dir), students=args.students, seed=args.seed)
+    print(json.dumps(stats, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_import_roster(args: argparse.Namespace) -> int:
+    """Import a roster exported from an academic system into records/students.csv."""
+    from .roster import parse_roster, write_roster
+    from .rules import load_rules
+
+    root = _repo(args)
+    rules, problems = load_rules(root)
+    if rules is None:
+        raise DektError("规则无法加载，请先运行 dekt validate (the rules do not load; run dekt validate)")
+    source = Path(args.export)
+    raw = source.read_bytes()
+    text = None
+    for encoding in ("utf-8-sig", "gb18030"):  # academic systems often export GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    students, problems = parse_roster(text or "", str(source), rules.department_keys())
+    if problems:
+        from .report import human
+
+        print(human(problems, 1), file=sys.stderr)
+        return EXIT_PROBLEMS
+    write_roster(list(students.values()), root / "records" / "students.csv")
+    print(f"已导入 {len(students)} 名学生 (imported {len(students)} students) → records/students.csv")
+    return EXIT_OK
+
+
+_EXAMPLES = {
+    "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
+    "ledger": "例 example: dekt ledger 2014010203 --format json",
+    "build": "例 example: dekt build --out _build",
+    "schema": "例 example: dekt schema   (写入 rules/schema/*.json)",
+    "demo-data": "例 example: dekt demo-data --students 5000 --seed 7 /tmp/big-school",
+    "import-roster": "例 example: dekt import-roster 教务系统导出.csv",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per job."""
+    p = argparse.ArgumentParser(prog="dekt", description="第二课堂成绩单 — the second-classroom transcript, kept as code.")
+    p.add_argument("--version", action="version", version=f"dekt {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help, epilog=_EXAMPLES[name])
+        sp.add_argument("--repo", default=".", help="仓库目录，默认当前目录 / repository folder (default: here)")
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = command("validate", cmd_validate, "检查申报与规则，报告全部问题 / check claims and rules, report every problem")
+    sp.add_argument("paths", nargs="*", metavar="PATH", help="只报告这些文件或目录中的问题 / report only for these paths")
+    sp.add_argument("--format", choices=["human", "github", "json"], default="human")
+    sp.add_argument("--summary", help="github 格式下写入摘要表的文件 / file for the step summary (github format)")
+    sp.add_argument("--no-cache", action="store_true", help="不使用缓存 / parse every file again")
+
+    sp = command("ledger", cmd_ledger, "显示一名学生的学分明细 / show one student's ledger")
+    sp.add_argument("student", metavar="STUDENT_ID")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+
+    sp = command("build", cmd_build, "检查并生成全部输出 / check everything and build the outputs")
+    sp.add_argument("--out", default="_build", help="输出目录 / output folder (default: _build)")
+    sp.add_argument("--no-cache", action="store_true", help="不使用缓存 / parse every file again")
+
+    sp = command("schema", cmd_schema, "写出申报与规则的 JSON Schema / write JSON Schema for editors")
+    sp.add_argument("--out", help="输出目录，默认 rules/schema / output folder")
+
+    sp = command("demo-data", cmd_demo_data, "生成任意规模的合成学校 / generate a synthetic school")
+    sp.add_argument("out_dir", metavar="OUT_DIR")
+    sp.add_argument("--students", type=int, default=360)
+    sp.add_argument("--seed", type=int, default=2014)
+
+    sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
+    sp.add_argument("export", metavar="EXPORT_CSV")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dekt`` console script."""
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    try:
+        return args.func(args)
+    except DektError as exc:
+        print(f"dekt: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # an internal error is exit 2, not a Python crash's 1, which means "problems found"
+        import traceback
+
+        traceback.print_exc()
+        print("dekt: 内部错误，请报告此问题 (internal error; please report it)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

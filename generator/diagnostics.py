@@ -1,0 +1,127 @@
+"""Diagnostics as values: where, which code, how bad, and what to do, in Chinese with an English gloss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    """One entry of the diagnostic catalogue: a stable code, its severity and message templates."""
+
+    code: str
+    severity: Severity
+    zh: str
+    en: str
+
+
+# The catalogue. Codes are stable: tests, docs and people's scripts refer to them.
+# DK1xx loading, DK2xx shape, DK3xx references, DK4xx cross-claim and credit checks,
+# DK5xx rules, DK6xx roster, DK9xx usage.
+_CATALOGUE = [
+    Code("DK100", Severity.ERROR, "无法读取文件：{detail}", "cannot read file: {detail}"),
+    Code("DK101", Severity.ERROR, "YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
+    Code("DK102", Severity.ERROR, "重复的键 “{key}”（首次出现在第 {first} 行）", "duplicate key '{key}' (first on line {first})"),
+    Code("DK103", Severity.ERROR, "不允许使用制表符（Tab），请用空格缩进", "tab character not allowed; indent with spaces"),
+    Code("DK104", Severity.ERROR, "不允许使用锚点或别名（&/*）", "anchors and aliases (&, *) are not allowed"),
+    Code("DK105", Severity.ERROR, "键必须是普通文本", "mapping keys must be plain text"),
+    Code("DK106", Severity.ERROR, "“{value}” 不是布尔值，请写 true 或 false", "'{value}' is not a boolean; write true or false"),
+    Code("DK107", Severity.ERROR, "“{value}” 不是有效的数字{detail}", "'{value}' is not a valid number{detail_en}"),
+    Code("DK108", Severity.ERROR, "“{value}” 不是有效的日期，请写成 YYYY-MM-DD", "'{value}' is not a valid date; write YYYY-MM-DD"),
+    Code("DK109", Severity.ERROR, "文件不是 UTF-8 编码", "file is not UTF-8 encoded"),
+    Code("DK110", Severity.ERROR, "文件为空或不是映射（键: 值）", "file is empty or not a mapping (key: value)"),
+    Code("DK111", Severity.ERROR, "不允许使用 YAML 标签 “{tag}”", "YAML tag '{tag}' is not allowed"),
+    Code("DK112", Severity.ERROR, "文件中只能有一个 YAML 文档", "only one YAML document per file"),
+    Code("DK201", Severity.ERROR, "未知字段 “{key}”", "unknown field '{key}'"),
+    Code("DK202", Severity.ERROR, "缺少必填字段 “{key}”", "missing required field '{key}'"),
+    Code("DK203", Severity.ERROR, "类型错误：应为{expected}", "wrong type: expected {expected_en}"),
+    Code("DK204", Severity.ERROR, "取值无效：{detail}", "invalid value: {detail_en}"),
+    Code("DK205", Severity.ERROR, "必须且只能写 student（单人）或 participants（多人）之一", "give exactly one of 'student' (one person) or 'participants' (many)"),
+    Code("DK301", Severity.ERROR, "学号 {student} 不在学生名册中", "student {student} is not in the roster"),
+    Code("DK302", Severity.ERROR, "学生 {student} 属于 {actual}，不属于本文件所在系部 {expected}", "student {student} belongs to {actual}, not to this folder's department {expected}"),
+    Code("DK303", Severity.ERROR, "未知类别 “{category}”（{year} 学年规则）", "unknown category '{category}' (rules for {year})"),
+    Code("DK304", Severity.ERROR, "类别 {category} 不接受级别 “{value}”；可选：{allowed}", "category {category} does not take level '{value}'; allowed: {allowed}"),
+    Code("DK305", Severity.ERROR, "类别 {category} 不接受奖项 “{value}”；可选：{allowed}", "category {category} does not take award '{value}'; allowed: {allowed}"),
+    Code("DK306", Severity.ERROR, "类别 {category} 不接受角色 “{value}”；可选：{allowed}", "category {category} does not take role '{value}'; allowed: {allowed}"),
+    Code("DK307", Severity.ERROR, "申报文件必须放在 records/claims/<学年>/<系部>/ 下：{detail}", "claim files belong under records/claims/<academic year>/<department>/: {detail_en}"),
+    Code("DK308", Severity.ERROR, "活动日期 {date} 属于 {actual} 学年，但文件在 {expected} 学年目录下", "activity date {date} is in academic year {actual}, but the file is in the {expected} folder"),
+    Code("DK309", Severity.ERROR, "学生 {student} 学籍状态为 {status}，不能申报 {date} 的活动", "student {student} has status {status} and cannot claim an activity on {date}"),
+    Code("DK310", Severity.ERROR, "缺少 {field}：类别 {category} 需要该字段", "missing {field}: category {category} needs it"),
+    Code("DK311", Severity.ERROR, "类别 {category} 不使用字段 {field}", "category {category} does not use field {field}"),
+    Code("DK312", Severity.ERROR, "团校课程 “{value}” 不存在；可选：{allowed}", "Youth League school course '{value}' does not exist; allowed: {allowed}"),
+    Code("DK313", Severity.ERROR, "{year} 学年没有生效的学分规则", "no credit rules in force for academic year {year}"),
+    Code("DK314", Severity.ERROR, "级别、奖项组合 {combo} 在类别 {category} 的学分表中没有定义", "the combination {combo} has no entry in the credit table of {category}"),
+    Code("DK315", Severity.ERROR, "成员排名必须从 2 开始（1 为负责人）", "member rank starts at 2 (rank 1 is the leader)"),
+    Code("DK401", Severity.ERROR, "重复申报：学生 {student} 已在 {other} 申报过同一活动", "duplicate claim: student {student} already claimed this activity in {other}"),
+    Code("DK402", Severity.ERROR, "同一证明材料 “{evidence}” 已用于 {other}", "evidence '{evidence}' is already used by {other}"),
+    Code("DK403", Severity.ERROR, "申报学分 {asked} 与按规则计算的 {computed} 不符（{rule}）", "credits asked {asked} differ from the {computed} the rules give ({rule})"),
+    Code("DK404", Severity.ERROR, "登记日期 {registered} 不在登记窗口 {window} 内", "registration date {registered} is outside the registration window {window}"),
+    Code("DK405", Severity.WARNING, "超出上限“{cap}”（{limit} 学分）：本条 {credits} 学分未计入", "over the cap '{cap}' ({limit} credits): this item's {credits} credits are not counted"),
+    Code("DK406", Severity.ERROR, "活动日期 {date} 没有对应的登记窗口", "no registration window covers the activity date {date}"),
+    Code("DK407", Severity.ERROR, "登记日期 {registered} 早于活动日期 {date}", "registration date {registered} is before the activity date {date}"),
+    Code("DK501", Severity.ERROR, "规则引用了未定义的{kind} “{value}”", "the rules refer to an undefined {kind_en} '{value}'"),
+    Code("DK502", Severity.ERROR, "规则不一致：{detail}", "inconsistent rules: {detail_en}"),
+    Code("DK503", Severity.ERROR, "缺少规则文件 {detail}", "missing rules file {detail}"),
+    Code("DK601", Severity.ERROR, "名册第 {row} 行：{detail}", "roster row {row}: {detail_en}"),
+    Code("DK602", Severity.ERROR, "名册中学号 {student} 重复（首次在第 {first} 行）", "student id {student} appears twice in the roster (first on row {first})"),
+    Code("DK603", Severity.ERROR, "名册缺少列 {detail}", "the roster lacks the column(s) {detail}"),
+    Code("DK604", Severity.ERROR, "名册第 {row} 行：未知系部 “{department}”", "roster row {row}: unknown department '{department}'"),
+]
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}
+
+
+class _Blank(dict):
+    """Format mapping that leaves unknown placeholders empty rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in one place: file, line and column (1-based), code, severity and message."""
+
+    file: str
+    line: int
+    col: int
+    code: str
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+
+
+def diag(code: str, file: str, line: int = 1, col: int = 1, **args: object) -> Diagnostic:
+    """Build a diagnostic from the catalogue; the message reads "中文 (English)"."""
+    entry = CATALOGUE[code]
+    values = _Blank({k: str(v) for k, v in args.items()})
+    values.setdefault("detail_en", values.get("detail", ""))
+    values.setdefault("expected_en", values.get("expected", ""))
+    values.setdefault("kind_en", values.get("kind", ""))
+    message = f"{entry.zh.format_map(values)} ({entry.en.format_map(values)})"
+    return Diagnostic(file, max(line, 1), max(col, 1), code, entry.severity, message)
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    """True when any diagnostic is an error (warnings alone do not fail a run)."""
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+class DektError(Exception):
+    """A user-facing failure that stops a command: bad usage, a missing repository, an unreadable input."""
+
+    exit_code = 2

@@ -1,0 +1,103 @@
+"""The student roster: a CSV file, and an importer for the exports of academic systems."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic, diag
+
+COLUMNS = ("id", "name", "department", "class", "enrollment_year", "status")
+STATUSES = {"enrolled": "在读", "suspended": "休学", "graduated": "毕业", "withdrawn": "退学"}
+
+# Column names seen in academic-system exports, mapped to ours.
+HEADER_ALIASES = {
+    "学号": "id", "id": "id", "student_id": "id",
+    "姓名": "name", "name": "name",
+    "系部": "department", "院系": "department", "学院": "department", "department": "department",
+    "班级": "class", "class": "class",
+    "入学年份": "enrollment_year", "年级": "enrollment_year", "enrollment_year": "enrollment_year",
+    "学籍状态": "status", "状态": "status", "status": "status",
+}  # fmt: skip
+STATUS_ALIASES = {**{v: k for k, v in STATUSES.items()}, **{k: k for k in STATUSES}, "在校": "enrolled"}
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    """One student as the roster lists them."""
+
+    id: str
+    name: str
+    department: str
+    class_name: str
+    enrollment_year: int
+    status: str
+    row: int
+
+
+def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dict[str, Student], list[Diagnostic]]:
+    """Read the roster CSV; ``departments`` maps both ids and names to department ids."""
+    problems: list[Diagnostic] = []
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None) or []
+    columns = [HEADER_ALIASES.get(h.strip().lstrip("\ufeff"), h.strip()) for h in header]
+    missing = [c for c in COLUMNS if c not in columns]
+    if missing:
+        return {}, [diag("DK603", file, 1, 1, detail=", ".join(missing))]
+    index = {c: columns.index(c) for c in COLUMNS}
+    students: dict[str, Student] = {}
+    for row_no, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            problems.append(diag("DK601", file, row_no, 1, row=row_no, detail="列数不足", detail_en="too few columns"))
+            continue
+        cell = {c: row[i].strip() for c, i in index.items()}
+        col = lambda c: index[c] + 1  # noqa: E731 - a column number for diagnostics
+        sid = cell["id"]
+        if not sid.isalnum() or not 4 <= len(sid) <= 20:
+            problems.append(diag("DK601", file, row_no, col("id"), row=row_no, detail=f"学号 “{sid}” 无效", detail_en=f"invalid student id '{sid}'"))
+            continue
+        dept = departments.get(cell["department"])
+        if dept is None:
+            problems.append(diag("DK604", file, row_no, col("department"), row=row_no, department=cell["department"]))
+            continue
+        year = cell["enrollment_year"].removesuffix("级")
+        if not (year.isdigit() and len(year) == 4):
+            problems.append(diag("DK601", file, row_no, col("enrollment_year"), row=row_no, detail=f"入学年份 “{year}” 无效", detail_en=f"invalid enrollment year '{year}'"))
+            continue
+        status = STATUS_ALIASES.get(cell["status"])
+        if status is None:
+            problems.append(diag("DK601", file, row_no, col("status"), row=row_no, detail=f"学籍状态 “{cell['status']}” 无效", detail_en=f"unknown status '{cell['status']}'"))
+            continue
+        if not cell["name"]:
+            problems.append(diag("DK601", file, row_no, col("name"), row=row_no, detail="姓名为空", detail_en="empty name"))
+            continue
+        if sid in students:
+            problems.append(diag("DK602", file, row_no, col("id"), student=sid, first=students[sid].row))
+            continue
+        students[sid] = Student(sid, cell["name"], dept, cell["class"], int(year), status, row_no)
+    return students, problems
+
+
+def load_roster(path: Path, file: str, departments: dict[str, str]) -> tuple[dict[str, Student], list[Diagnostic]]:
+    """Load the roster file at ``path``; a missing or undecodable file is a diagnostic."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return {}, [diag("DK100", file, detail="找不到学生名册 / roster not found")]
+    except UnicodeDecodeError:
+        return {}, [diag("DK109", file)]
+    return parse_roster(text, file, departments)
+
+
+def write_roster(students: list[Student], path: Path) -> None:
+    """Write the roster in the project's own format, sorted by id."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for s in sorted(students, key=lambda s: s.id):
+        writer.writerow([s.id, s.name, s.department, s.class_name, s.enrollment_year, s.status])
+    path.write_text(buf.getvalue(), encoding="utf-8")
