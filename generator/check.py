@@ -33,6 +33,7 @@ class Checked:
         return not has_errors(self.diagnostics)
 
 
+@lru_cache(maxsize=65536)
 def _normalize(text: str) -> str:
     """Activity names compared for duplicates: width-folded, case-folded, without spaces or punctuation."""
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -45,15 +46,21 @@ class _Checker:
         self.roster = roster
         self.locator = Locator(root)
         self.problems: list[Diagnostic] = []
-        self.score = lru_cache(maxsize=None)(self._score)
+        self.scores: dict[tuple, Score | list[Problem]] = {}
         self.window = lru_cache(maxsize=None)(rules.window_for)
         self.year = lru_cache(maxsize=None)(rules.academic_year)
+        self.period = lru_cache(maxsize=None)(rules.study_years)
 
     def report(self, entry: Entry, code: str, field: str | None = None, **args) -> None:
         self.problems.append(diag(code, entry.file, *self.locator.at(entry, field), **args))
 
-    def _score(self, key: Entry, year: str) -> Score | list[Problem]:
-        return score(key, self.rules.version_for(year).rules)
+    def score(self, e: Entry, year: str) -> Score | list[Problem]:
+        """Score ``e``; scoring reads only these fields, so a group file's identical claims score once."""
+        key = (year, e.category, e.level, e.award, e.role, e.rank, e.hours, e.course)
+        result = self.scores.get(key)
+        if result is None:
+            result = self.scores[key] = score(e, self.rules.version_for(year).rules)
+        return result
 
     def folder(self, file: str) -> tuple[str, str] | None:
         """The academic year and department a claim file's folder stands for, or None with a diagnostic."""
@@ -84,15 +91,13 @@ class _Checker:
             if student and student.department != folder[1]:
                 self.report(e, "DK302", "student", student=e.student, actual=student.department, expected=folder[1])
         if student:
-            period = self.rules.study_years(student.enrollment_year)
+            period = self.period(student.enrollment_year)
             if year not in period:
                 self.report(e, "DK309", "date", student=e.student, date=e.date, period=f"{period[0]}…{period[-1]}")
         if self.rules.version_for(year) is None:
             self.report(e, "DK313", "date", year=year)
             return None
-        # Scoring depends only on these fields, so the many identical claims of a group file score once.
-        key = e._replace(file="", index=None, line=0, col=0, student="", activity="", date=None, registered=None, credits=None, evidence=None, shared_evidence=False)
-        result = self.score(key, year)
+        result = self.score(e, year)
         if isinstance(result, list):
             for p in result:
                 self.report(e, p.code, p.field, **p.args)

@@ -13,8 +13,9 @@ date; then by file path and position in the file. The same claims always give th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from .records import Entry
 from .roster import Student
@@ -22,9 +23,8 @@ from .rules import Rules
 from .scoring import Score, fmt
 
 
-@dataclass(frozen=True)
-class Item:
-    """One claim on the ledger."""
+class Item(NamedTuple):
+    """One claim on the ledger (a tuple: a school has hundreds of thousands of them)."""
 
     entry: Entry
     year: str
@@ -109,7 +109,7 @@ def _apply_cap(items: list[Item], selected: list[int], cap_id: str, cap_name: st
         if running + item.credits <= limit:
             running += item.credits
             continue
-        items[i] = replace(item, counted=False, excluded_by=cap_id, cap_name=cap_name, cap_limit=limit)
+        items[i] = item._replace(counted=False, excluded_by=cap_id, cap_name=cap_name, cap_limit=limit)
 
 
 def compute_ledger(student: Student, scored: list[tuple[Entry, Score]], rules: Rules) -> Ledger:

@@ -35,11 +35,13 @@ class Rules:
     _since: tuple[str, ...] = field(init=False, repr=False)
     _holidays: frozenset[date] = field(init=False, repr=False)
     _workdays: frozenset[date] = field(init=False, repr=False)
+    _year_start: tuple[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_since", tuple(v.rules.since for v in self.versions))
         object.__setattr__(self, "_holidays", frozenset(self.calendar.holidays))
         object.__setattr__(self, "_workdays", frozenset(self.calendar.workdays))
+        object.__setattr__(self, "_year_start", tuple(map(int, self.calendar.year_starts.split("-"))))
 
     def version_for(self, year: str) -> Version | None:
         """The version in force in academic year ``year`` (the latest whose ``since`` is not after it)."""
@@ -48,8 +50,7 @@ class Rules:
 
     def academic_year(self, day: date) -> str:
         """The academic year (``2014-2015``) a day falls in."""
-        month, dom = map(int, self.calendar.year_starts.split("-"))
-        start = day.year if (day.month, day.day) >= (month, dom) else day.year - 1
+        start = day.year if (day.month, day.day) >= self._year_start else day.year - 1
         return f"{start}-{start + 1}"
 
     def semester(self, day: date) -> str:
