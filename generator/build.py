@@ -38,7 +38,7 @@ def summary(checked: Checked) -> str:
             modules[m.id] += m.credits
             names[m.id] = m.name
     met = sum(1 for l in ledgers.values() if l.graduation_met)
-    capped = sum(1 for l in ledgers.values() if l.excluded)
+    capped = sum(1 for l in ledgers.values() if l.capped)
     yls = sum(1 for l in ledgers.values() for c in l.completions if c.complete)
     lines = [
         f"{rules.school.institution.name}：{len(checked.roster)} 名学生，{len(checked.records.files)} 个申报文件，{entries} 条申报",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .diagnostics import Diagnostic, diag, has_errors
+from .diagnostics import DektError, Diagnostic, diag, has_errors
 from .ledger import Ledger, compute_ledger
-from .records import CLAIMS_DIR, ROSTER_FILE, Entry, Locator, Records, load_records
+from .records import CLAIMS_DIR, ROSTER_FILE, Amendment, Entry, Locator, Records, load_records
 from .roster import Student, load_roster
 from .rules import Rules, load_rules
 from .scoring import Problem, Score, fmt, score
@@ -78,8 +79,11 @@ class _Checker:
             return None
         return year, dept
 
-    def entry(self, e: Entry, folder: tuple[str, str] | None) -> Score | None:
-        """Check one entry alone; return its score when it has no error."""
+    def entry(self, e: Entry, folder: tuple[str, str] | None, correction: bool = False) -> Score | None:
+        """Check one entry alone; return its score when it has no error.
+
+        A correction keeps the registration window of the claim it corrects, so its own date is not checked.
+        """
         before = len(self.problems)
         year = self.year(e.date)
         student = self.roster.get(e.student)
@@ -105,7 +109,9 @@ class _Checker:
         if e.credits is not None and e.credits != result.credits:
             self.report(e, "DK403", "credits", asked=fmt(e.credits), computed=fmt(result.credits), rule=result.rule)
         window = self.window(e.date, result.module)
-        if window is None:
+        if correction:
+            pass
+        elif window is None:
             self.report(e, "DK406", "date", date=e.date)
         elif e.registered < e.date:
             self.report(e, "DK407", "registered", registered=e.registered, date=e.date)
@@ -134,8 +140,49 @@ class _Checker:
         return repeats
 
 
-def check_repository(root: Path, *, use_cache: bool = True) -> Checked:
-    """Load and check everything under ``root``; never stops at the first problem."""
+    def amendments(self, records: Records) -> dict[str, tuple[Amendment, str]]:
+        """Archived files that a correction or revocation replaces: target → (amendment, the record's file)."""
+        out: dict[str, tuple[Amendment, str]] = {}
+        for file, result in records.files.items():
+            a = result.amends
+            if a is None:
+                continue
+            kind = ("更正", "correct") if a.kind == "corrects" else ("撤销", "revoke")
+            target_dir, own_dir = a.target.rsplit("/", 1)[0], file.rsplit("/", 1)[0]
+            if a.target not in records.files or a.target == file:
+                self.problems.append(diag("DK411", file, a.line, a.col, kind=kind[0], kind_en=kind[1], target=a.target))
+            elif target_dir.split("/")[3:4] != own_dir.split("/")[3:4]:
+                self.problems.append(diag("DK413", file, a.line, a.col, expected=target_dir))
+            elif a.target in out:
+                self.problems.append(diag("DK412", file, a.line, a.col, target=a.target, other=out[a.target][1]))
+            else:
+                out[a.target] = (a, file)
+        return out
+
+    def archived(self, root: Path, base: str) -> None:
+        """Report claim files that exist in ``base`` and were edited or deleted since (DK410)."""
+        try:
+            diff = subprocess.run(
+                ["git", "diff", "--name-status", "--no-renames", "-z", base, "--", CLAIMS_DIR],
+                cwd=root, capture_output=True, check=True,
+            ).stdout.decode()  # fmt: skip
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = exc.stderr.decode().strip() if isinstance(exc, subprocess.CalledProcessError) else str(exc)
+            raise DektError(f"无法与基准 {base} 比较 (cannot compare with base {base}): {detail}") from exc
+        fields = diff.split("\0")
+        for status, path in zip(fields[::2], fields[1::2]):
+            if status in ("M", "T"):
+                self.problems.append(diag("DK410", path, action="修改", action_en="edited"))
+            elif status == "D":
+                self.problems.append(diag("DK410", path, action="删除", action_en="deleted"))
+
+
+def check_repository(root: Path, *, use_cache: bool = True, base: str | None = None) -> Checked:
+    """Load and check everything under ``root``; never stops at the first problem.
+
+    With ``base`` (a Git ref such as ``origin/main``), claim files archived there must not have been edited or
+    deleted: changes to the archive arrive as correction or revocation records.
+    """
     rules, problems = load_rules(root)
     records = load_records(root, use_cache=use_cache)
     problems += records.problems
@@ -144,17 +191,30 @@ def check_repository(root: Path, *, use_cache: bool = True) -> Checked:
     roster, roster_problems = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())
     problems += roster_problems
     checker = _Checker(root, rules, roster)
-    entries = records.entries
+    if base is not None:
+        checker.archived(root, base)
+    amended = checker.amendments(records)
+    corrections = {f for f, r in records.files.items() if r.amends}
+    entries = [e for e in records.entries if e.file not in amended]
     folders = {f: checker.folder(f) for f in records.files}
     repeats = checker.duplicates(entries)
     scored: dict[str, list[tuple[Entry, Score]]] = defaultdict(list)
     for i, e in enumerate(entries):
-        result = checker.entry(e, folders[e.file])
+        result = checker.entry(e, folders[e.file], correction=e.file in corrections)
         if result is not None and i not in repeats:
             scored[e.student].append((e, result))
-    ledgers = {sid: compute_ledger(roster[sid], items, rules) for sid, items in sorted(scored.items())}
+    withdrawn: dict[str, list] = defaultdict(list)
+    for target, (amendment, by) in amended.items():
+        for e in records.files[target].entries:
+            result = checker.score(e, checker.year(e.date))
+            if isinstance(result, Score) and e.student in roster:
+                withdrawn[e.student].append((e, result, (amendment, by)))
+    ledgers = {
+        sid: compute_ledger(roster[sid], scored.get(sid, []), rules, withdrawn.get(sid, []))
+        for sid in sorted(set(scored) | set(withdrawn))
+    }
     for ledger in ledgers.values():
-        for item in ledger.excluded:
+        for item in ledger.capped:
             checker.report(item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits))
     problems += checker.problems
     return Checked(root, rules, roster, records, dict(scored), sorted(problems), ledgers)

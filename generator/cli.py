@@ -30,7 +30,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .report import as_json, github, human, summary_markdown
 
     root = _repo(args)
-    checked = check_repository(root, use_cache=not args.no_cache)
+    checked = check_repository(root, use_cache=not args.no_cache, base=args.base)
     diagnostics = checked.diagnostics
     if args.paths:
         wanted = [Path(p).resolve() for p in args.paths]
@@ -162,6 +162,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["human", "github", "json"], default="human")
     sp.add_argument("--summary", help="github 格式下写入摘要表的文件 / file for the step summary (github format)")
     sp.add_argument("--no-cache", action="store_true", help="不使用缓存 / parse every file again")
+    sp.add_argument(
+        "--base", metavar="REF", help="已归档的基准，如 origin/main：其中的申报不得被修改或删除 / archived base ref"
+    )
 
     sp = command("ledger", cmd_ledger, "显示一名学生的学分明细 / show one student's ledger")
     sp.add_argument("student", metavar="STUDENT_ID")

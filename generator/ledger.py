@@ -37,12 +37,19 @@ class Item(NamedTuple):
     cap_limit: Decimal | None = None
     level_rank: int = 0
     award_rank: int = 0
+    amended: str | None = None  # "corrects" or "revokes": a later record replaced or withdrew this claim
+    amended_by: str | None = None
+    amend_reason: str | None = None
 
     @property
     def excluded_why(self) -> str | None:
         """Why the item does not count, in words, or None when it counts."""
         if self.counted:
             return None
+        if self.amended == "revokes":
+            return f"已撤销 revoked（{self.amended_by}）：{self.amend_reason}"
+        if self.amended == "corrects":
+            return f"已更正 corrected（见 {self.amended_by}）：{self.amend_reason}"
         return f"超出“{self.cap_name}”上限 {fmt(self.cap_limit)} 学分，按重要性排序后未计入 (over the cap of {fmt(self.cap_limit)})"
 
     def importance(self) -> tuple:
@@ -97,6 +104,11 @@ class Ledger:
     excluded: tuple[Item, ...] = field(default=())
 
     @property
+    def capped(self) -> tuple[Item, ...]:
+        """The items a cap left out."""
+        return tuple(it for it in self.excluded if it.excluded_by)
+
+    @property
     def graduation_met(self) -> bool:
         return self.total >= self.total_required and all(m.met for m in self.modules)
 
@@ -112,8 +124,10 @@ def _apply_cap(items: list[Item], selected: list[int], cap_id: str, cap_name: st
         items[i] = item._replace(counted=False, excluded_by=cap_id, cap_name=cap_name, cap_limit=limit)
 
 
-def compute_ledger(student: Student, scored: list[tuple[Entry, Score]], rules: Rules) -> Ledger:
-    """Build the ledger of one student from their scored entries."""
+def compute_ledger(
+    student: Student, scored: list[tuple[Entry, Score]], rules: Rules, amended: list[tuple[Entry, Score, object]] = ()
+) -> Ledger:
+    """Build the ledger of one student from their scored entries (and those later corrected or revoked)."""
     years = rules.study_years(student.enrollment_year)
     cohort = (rules.version_for(years[0]) or rules.versions[0]).rules
     items = sorted(
@@ -123,6 +137,11 @@ def compute_ledger(student: Student, scored: list[tuple[Entry, Score]], rules: R
         ),
         key=lambda it: (it.entry.date, it.entry.file, it.entry.index or 0),
     )
+    withdrawn = [
+        Item(e, rules.academic_year(e.date), s.module, s.credits, s.rule, counted=False,
+             amended=a.kind, amended_by=by, amend_reason=a.reason)
+        for e, s, (a, by) in amended
+    ]  # fmt: skip
     # Caps per academic year, each year by its own version, then the study-period caps of the cohort.
     for year in sorted({it.year for it in items}):
         version = rules.version_for(year)
@@ -136,6 +155,7 @@ def compute_ledger(student: Student, scored: list[tuple[Entry, Score]], rules: R
             _apply_cap(items, chosen, cap_id, cap.name, cap.max)
 
     completions = tuple(_completion(cid, comp, cohort, items) for cid, comp in cohort.completions.items())
+    items = sorted(items + withdrawn, key=lambda it: (it.entry.date, it.entry.file, it.entry.index or 0))
     totals: dict[str, Decimal] = {m: Decimal(0) for m in cohort.modules}
     for it in items:
         if it.counted:

@@ -63,6 +63,7 @@ def ledger_data(ledger: Ledger, rules: Rules) -> dict:
                 "module": it.module, "level": it.entry.level, "award": it.entry.award, "role": it.entry.role,
                 "credits": fmt(it.credits), "rule": it.rule, "counted": it.counted,
                 "excluded_by": it.excluded_by, "excluded_why": it.excluded_why,
+                "amended": it.amended, "amended_by": it.amended_by, "amend_reason": it.amend_reason,
             }
             for it in ledger.items
         ],

@@ -16,14 +16,14 @@ import pydantic
 
 from .diagnostics import Diagnostic
 from .models import to_model
-from .models.claims import PERSONAL_FIELDS, ClaimFile
+from .models.claims import PERSONAL_FIELDS, ClaimFile, Revocation
 from .yamlload import Document, find, load, parse, position
 
 CLAIMS_DIR = "records/claims"
 ROSTER_FILE = "records/students.csv"
 CACHE_DIR = ".dekt-cache"
 # Bump when parsing or the Entry shape changes, so old caches are ignored rather than misread.
-CACHE_FORMAT = f"claims-3-pydantic{pydantic.VERSION}"
+CACHE_FORMAT = f"claims-4-pydantic{pydantic.VERSION}"
 
 
 class Entry(NamedTuple):
@@ -58,12 +58,23 @@ class Entry(NamedTuple):
         return base if field is None else base + (field,)
 
 
+class Amendment(NamedTuple):
+    """A correction or revocation record's claim on an archived file."""
+
+    kind: str  # "corrects" or "revokes"
+    target: str  # repository-relative path of the archived claim file
+    reason: str
+    line: int
+    col: int
+
+
 @dataclass(frozen=True)
 class FileResult:
     """What one claim file yields: its entries, or the diagnostics that kept it from yielding any."""
 
     entries: tuple[Entry, ...]
     problems: tuple[Diagnostic, ...]
+    amends: Amendment | None = None
 
 
 def entries_from(claim: ClaimFile, file: str, doc) -> tuple[Entry, ...]:
@@ -90,10 +101,18 @@ def parse_claim_file(raw: bytes, file: str) -> FileResult:
     doc, problems = parse(raw, file)
     if doc is None:
         return FileResult((), tuple(problems))
+    if "revokes" in doc.data:
+        record, problems = to_model(doc, Revocation)
+        if record is None:
+            return FileResult((), tuple(problems))
+        return FileResult((), (), Amendment("revokes", record.revokes, record.reason, *doc.locate(("revokes",))))
     claim, problems = to_model(doc, ClaimFile)
     if claim is None:
         return FileResult((), tuple(problems))
-    return FileResult(entries_from(claim, file, doc), ())
+    amends = None
+    if claim.corrects is not None:
+        amends = Amendment("corrects", claim.corrects, claim.reason, *doc.locate(("corrects",)))
+    return FileResult(entries_from(claim, file, doc), (), amends)
 
 
 def blob_id(raw: bytes) -> str:

@@ -61,7 +61,7 @@ def errors_to_diagnostics(doc: Document, exc: ValidationError) -> list[Diagnosti
             d = diag("DK202", doc.file, *doc.locate(loc[:-1]), key=loc[-1])
         elif kind == "extra_forbidden":
             d = diag("DK201", doc.file, *doc.locate(loc, key=True), key=loc[-1])
-        elif kind in ("dk106", "dk107", "dk108", "dk205"):
+        elif kind in ("dk106", "dk107", "dk108", "dk205", "dk206"):
             d = diag("DK" + kind[2:], doc.file, *doc.locate(loc), **ctx, detail_en="")
         elif kind in _EXPECTED:
             zh, en = _EXPECTED[kind]

@@ -46,9 +46,24 @@ class ClaimFile(Strict):
     participants: list[Participant] | None = Field(
         None, min_length=1, max_length=5000, description="参与学生（多人申报）/ participants, for a group claim"
     )
+    corrects: Text | None = Field(
+        None, description="更正：被更正的已归档申报文件路径 / path of the archived claim file this one corrects"
+    )
+    reason: Text | None = Field(None, description="更正理由（更正时必填）/ why, required with corrects")
 
     @model_validator(mode="after")
     def _one_of_student_or_participants(self) -> "ClaimFile":
         if (self.student is None) == (self.participants is None):
             raise PydanticCustomError("dk205", "give exactly one of student or participants")
+        if self.corrects is not None and self.reason is None:
+            raise PydanticCustomError("dk206", "a correction needs a reason")
         return self
+
+
+class Revocation(Strict):
+    """A revocation record: an archived claim file no longer counts, for the stated reason."""
+
+    revokes: Text = Field(description="撤销：被撤销的已归档申报文件路径 / path of the archived claim file revoked")
+    reason: Text = Field(description="撤销理由 / why it is revoked")
+    registered: Day = Field(description="登记日期 YYYY-MM-DD / date of the record")
+    note: Text | None = Field(None, description="备注 / note")
