@@ -135,6 +135,29 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_provenance(args: argparse.Namespace) -> int:
+    """Show how archived claim files reached main: pull request, merger, reviewers."""
+    from .provenance import provenance_index
+
+    root = _repo(args)
+    index = provenance_index(root, args.ref)
+    rows, missing = [], []
+    for arg in args.files or ["."]:
+        rel = Path(arg).resolve().relative_to(root).as_posix()
+        found = [index[f] for f in sorted(index) if rel == "." or f == rel or f.startswith(rel + "/")]
+        rows += found
+        missing += [] if found else [rel]
+    if args.format == "json":
+        print(json.dumps([p.as_dict() for p in rows], ensure_ascii=False, indent=2))
+    else:
+        for p in rows:
+            pr = f"#{p.pr}" if p.pr else "（直接提交 direct commit）"
+            print(f"{p.file}\t{pr}\t{p.merged_at}\t{p.merged_by}\t初审 {','.join(p.reviewers) or '—'}\t认定 {','.join(p.approvers) or '—'}")
+    for f in missing:
+        print(f"dekt: {f} 不在 {args.ref} 的归档历史中 (not in the archived history of {args.ref})", file=sys.stderr)
+    return EXIT_PROBLEMS if missing else EXIT_OK
+
+
 _EXAMPLES = {
     "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
     "ledger": "例 example: dekt ledger 2014010203 --format json",
@@ -142,6 +165,7 @@ _EXAMPLES = {
     "schema": "例 example: dekt schema   (写入 rules/schema/*.json)",
     "demo-data": "例 example: dekt demo-data --students 5000 --seed 7 /tmp/big-school",
     "import-roster": "例 example: dekt import-roster 教务系统导出.csv",
+    "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
 }
 
 
@@ -181,6 +205,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("out_dir", metavar="OUT_DIR")
     sp.add_argument("--students", type=int, default=360)
     sp.add_argument("--seed", type=int, default=2014)
+
+    sp = command("provenance", cmd_provenance, "从 Git 历史读取申报的来源 / where archived claims came from, from Git")
+    sp.add_argument("files", nargs="*", metavar="FILE", help="只显示这些文件 / only these files")
+    sp.add_argument("--ref", default="HEAD", help="归档分支，默认 HEAD / archive ref (default: HEAD)")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
 
     sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
     sp.add_argument("export", metavar="EXPORT_CSV")
