@@ -158,6 +158,40 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if missing else EXIT_OK
 
 
+def cmd_review_state(args: argparse.Namespace) -> int:
+    """Print a pull request's review stage and the reasons."""
+    from .review import evaluate, state_text
+
+    state = evaluate(_repo(args), args.pr, args.now)
+    print(json.dumps(state.as_dict(), ensure_ascii=False, indent=2) if args.format == "json" else state_text(state))
+    return EXIT_OK
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    """The required status check: exit 0 only when the pull request may be merged."""
+    from .review import evaluate, gate_text
+
+    state = evaluate(_repo(args), args.pr, args.now)
+    print(gate_text(state))
+    return EXIT_OK if state.mergeable else EXIT_PROBLEMS
+
+
+def cmd_codeowners(args: argparse.Namespace) -> int:
+    """Write .github/CODEOWNERS from the rules."""
+    from .codeowners import write_codeowners
+    from .rules import load_rules
+
+    root = _repo(args)
+    rules, problems = load_rules(root)
+    if rules is None:
+        from .report import human
+
+        print(human(problems, 1), file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(write_codeowners(root, rules).relative_to(root))
+    return EXIT_OK
+
+
 _EXAMPLES = {
     "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
     "ledger": "例 example: dekt ledger 2014010203 --format json",
@@ -165,6 +199,9 @@ _EXAMPLES = {
     "schema": "例 example: dekt schema   (写入 rules/schema/*.json)",
     "demo-data": "例 example: dekt demo-data --students 5000 --seed 7 /tmp/big-school",
     "import-roster": "例 example: dekt import-roster 教务系统导出.csv",
+    "review-state": "例 example: dekt review-state --pr pr.json --now 2026-10-12T09:00:00+08:00 --format json",
+    "gate": "例 example: dekt gate --pr pr.json   (退出码 0 才可合并 / exit 0 only when it may be merged)",
+    "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
 }
 
@@ -206,10 +243,23 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--students", type=int, default=360)
     sp.add_argument("--seed", type=int, default=2014)
 
+    command("codeowners", cmd_codeowners, "根据规则生成 .github/CODEOWNERS / write .github/CODEOWNERS from the rules")
+
     sp = command("provenance", cmd_provenance, "从 Git 历史读取申报的来源 / where archived claims came from, from Git")
     sp.add_argument("files", nargs="*", metavar="FILE", help="只显示这些文件 / only these files")
     sp.add_argument("--ref", default="HEAD", help="归档分支，默认 HEAD / archive ref (default: HEAD)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
+
+    pr_help = "gh pr view --json 的输出，- 为标准输入 / the pull request as gh prints it, - for stdin"
+    now_help = "判断时刻，默认现在；无时区则按学校时区 / the moment to decide at (default: now)"
+    sp = command("review-state", cmd_review_state, "显示合并请求的审核阶段及原因 / show a pull request's review stage and why")
+    sp.add_argument("--pr", required=True, metavar="PR.json", help=pr_help)
+    sp.add_argument("--now", metavar="ISO-8601", help=now_help)
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+
+    sp = command("gate", cmd_gate, "审核关卡：仅在可以合并时退出码为 0 / the review gate: exit 0 only when it may be merged")
+    sp.add_argument("--pr", required=True, metavar="PR.json", help=pr_help)
+    sp.add_argument("--now", metavar="ISO-8601", help=now_help)
 
     sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
     sp.add_argument("export", metavar="EXPORT_CSV")

@@ -73,6 +73,7 @@ _CATALOGUE = [
     Code("DK501", Severity.ERROR, "规则引用了未定义的{kind} “{value}”", "the rules refer to an undefined {kind_en} '{value}'"),
     Code("DK502", Severity.ERROR, "规则不一致：{detail}", "inconsistent rules: {detail_en}"),
     Code("DK503", Severity.ERROR, "缺少规则文件 {detail}", "missing rules file {detail}"),
+    Code("DK504", Severity.ERROR, ".github/CODEOWNERS 与 rules/ 不一致（{detail}），请运行 dekt codeowners", ".github/CODEOWNERS does not match rules/ ({detail_en}); run dekt codeowners"),
     Code("DK601", Severity.ERROR, "名册第 {row} 行：{detail}", "roster row {row}: {detail_en}"),
     Code("DK602", Severity.ERROR, "名册中学号 {student} 重复（首次在第 {first} 行）", "student id {student} appears twice in the roster (first on row {first})"),
     Code("DK603", Severity.ERROR, "名册缺少列 {detail}", "the roster lacks the column(s) {detail}"),
