@@ -192,6 +192,49 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _now(text: str | None):
+    from datetime import datetime, timezone
+
+    if not text:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise DektError(f"--now 不是 ISO-8601 时间：{text} (--now is not an ISO-8601 time)") from exc
+    if moment.tzinfo is None:
+        raise DektError(f"--now 需要时区，如 2026-10-12T09:00:00+08:00 (--now needs a time zone): {text}")
+    return moment
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    """List the claims now on public notice, read from each pull request's head commit."""
+    from .notice import notice_batches, notice_json, notice_text
+    from .records import ROSTER_FILE
+    from .roster import load_roster
+    from .rules import load_rules
+
+    root = _repo(args)
+    rules, problems = load_rules(root)
+    if rules is None:
+        raise DektError("规则无法加载，请先运行 dekt validate (the rules do not load; run dekt validate)")
+    try:
+        prs = json.loads(Path(args.prs).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DektError(f"无法读取 {args.prs}：{exc} (cannot read the pull requests file)") from exc
+    if not isinstance(prs, list):
+        raise DektError(f"{args.prs} 应为合并请求的列表 (should be a JSON list of pull requests)")
+    roster, _ = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())
+    now = _now(args.now)
+    batches = notice_batches(root, prs, rules, roster, now)
+    text = notice_json(batches, now) if args.format == "json" else notice_text(batches)
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return EXIT_OK
+
+
 _EXAMPLES = {
     "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
     "ledger": "例 example: dekt ledger 2014010203 --format json",
@@ -201,6 +244,7 @@ _EXAMPLES = {
     "import-roster": "例 example: dekt import-roster 教务系统导出.csv",
     "review-state": "例 example: dekt review-state --pr pr.json --now 2026-10-12T09:00:00+08:00 --format json",
     "gate": "例 example: dekt gate --pr pr.json   (退出码 0 才可合并 / exit 0 only when it may be merged)",
+    "notice": "例 example: dekt notice --prs prs.json --format json -o _build/notice.json",
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
 }
@@ -242,6 +286,12 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("out_dir", metavar="OUT_DIR")
     sp.add_argument("--students", type=int, default=360)
     sp.add_argument("--seed", type=int, default=2014)
+
+    sp = command("notice", cmd_notice, "列出正在公示的申报 / list the claims now on public notice")
+    sp.add_argument("--prs", required=True, metavar="PRS.json", help="开放的合并请求（gh 的 JSON 列表）/ open pull requests")
+    sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("-o", "--output", metavar="FILE", help="写入文件而非标准输出 / write to a file")
 
     command("codeowners", cmd_codeowners, "根据规则生成 .github/CODEOWNERS / write .github/CODEOWNERS from the rules")
 

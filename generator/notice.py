@@ -1,0 +1,139 @@
+"""The public notice list (公示名单): the claims of every batch now on notice, read from Git.
+
+For each open pull request whose review stage puts it on notice, the claim files it adds or changes are
+read from its head commit (GitPython), scored by the rules, and listed by department with the student's
+id masked, the credits, the notice window and how and until when to object.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import git
+
+from .diagnostics import DektError
+from .records import CLAIMS_DIR, parse_claim_file
+from .review import Stage, review_state
+from .roster import Student
+from .rules import Rules
+from .scoring import Score, fmt, score
+
+ON_NOTICE = (Stage.DEPARTMENT_APPROVED, Stage.IN_NOTICE, Stage.OBJECTED)
+
+
+def mask_id(student_id: str) -> str:
+    """A student id as a notice may show it: the year and the last two characters (``2014****03``)."""
+    keep_head = 4 if len(student_id) > 8 else 2
+    return student_id[:keep_head] + "*" * max(len(student_id) - keep_head - 2, 2) + student_id[-2:]
+
+
+@dataclass(frozen=True)
+class NoticeEntry:
+    """One student's claim in a batch on notice, as the public may see it."""
+
+    department: str
+    department_name: str
+    activity: str
+    category: str
+    date: str
+    student: str  # masked
+    name: str
+    class_name: str
+    credits: str | None
+    rule: str
+
+
+def _commit(repo: git.Repo, rev: str) -> git.Commit | None:
+    """The commit ``rev`` names, or None when the repository does not have it (GitPython resolves lazily)."""
+    try:
+        commit = repo.commit(rev)
+        commit.tree  # noqa: B018 - forces the object to be read
+        return commit
+    except (ValueError, git.BadName, git.BadObject, git.GitCommandError):
+        return None
+
+
+def _claim_blobs(repo: git.Repo, pr: dict) -> list[tuple[str, bytes]]:
+    """The claim files the pull request adds or changes, against its base, as read from its head commit."""
+    head = _commit(repo, str(pr.get("headRefOid")))
+    if head is None:
+        raise DektError(
+            f"合并请求 #{pr.get('number')} 的提交 {pr.get('headRefOid')} 不在本地仓库中，请先 git fetch "
+            f"(the head commit of #{pr.get('number')} is not in the local repository; fetch it first)"
+        )
+    base_name = pr.get("baseRefOid") or pr.get("baseRefName") or "main"
+    base = _commit(repo, base_name) or _commit(repo, f"origin/{base_name}")
+    if base is None:
+        raise DektError(f"找不到基准分支 {base_name} (base branch {base_name} not found)")
+    merge_base = (repo.merge_base(base, head) or [base])[0]
+    out = []
+    for d in merge_base.diff(head, paths=CLAIMS_DIR):
+        if d.change_type in ("A", "M", "R", "T") and d.b_path and d.b_path.endswith((".yaml", ".yml")):
+            out.append((d.b_path, d.b_blob.data_stream.read()))
+    return sorted(out)
+
+
+def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, Student], now: datetime) -> list[dict]:
+    """Every batch now on notice, with its entries, as plain data for the site and for people."""
+    repo = git.Repo(root)
+    batches = []
+    for pr in sorted(prs, key=lambda p: p.get("number", 0)):
+        state = review_state(pr, rules, now)
+        if state.stage not in ON_NOTICE:
+            continue
+        entries = []
+        for path, raw in _claim_blobs(repo, pr):
+            dept = path.split("/")[3] if path.count("/") >= 4 else ""
+            dept_name = rules.school.departments[dept].name if dept in rules.school.departments else dept
+            for e in parse_claim_file(raw, path).entries:
+                version = rules.version_for(rules.academic_year(e.date))
+                result = score(e, version.rules) if version else None
+                student = roster.get(e.student)
+                entries.append(NoticeEntry(
+                    department=dept, department_name=dept_name, activity=e.activity,
+                    category=version.rules.categories[e.category].name if version and e.category in version.rules.categories else e.category,
+                    date=e.date.isoformat(), student=mask_id(e.student), name=student.name if student else "（名册中无此学生）",
+                    class_name=student.class_name if student else "",
+                    credits=fmt(result.credits) if isinstance(result, Score) else None,
+                    rule=result.rule if isinstance(result, Score) else "未通过校验 (does not pass validation)",
+                ))  # fmt: skip
+        notice = state.as_dict()["notice"]
+        batches.append({
+            "pr": state.number,
+            "title": pr.get("title") or f"#{state.number}",
+            "stage": state.stage.value,
+            "stage_label": state.stage.label,
+            "notice_start": notice["start"] if notice else None,
+            "notice_end": notice["end"] if notice else None,
+            "objected": state.stage is Stage.OBJECTED,
+            "how_to_object": rules.school.notice.how_to_object,
+            "object_until": notice["end"] if notice else None,
+            "departments": sorted({e.department_name for e in entries}),
+            "entries": [e.__dict__ for e in sorted(entries, key=lambda e: (e.department, e.activity, e.student))],
+        })  # fmt: skip
+    return batches
+
+
+def notice_json(batches: list[dict], now: datetime) -> str:
+    """The notice list as JSON, the site's input."""
+    return json.dumps({"generated_at": now.isoformat(), "batches": batches}, ensure_ascii=False, indent=2)
+
+
+def notice_text(batches: list[dict]) -> str:
+    """The notice list for people, batch by batch."""
+    if not batches:
+        return "目前没有处于公示期的申报。 (nothing is on public notice now)"
+    out = []
+    for b in batches:
+        out.append(f"【{b['title']}】 #{b['pr']} · {b['stage_label']}")
+        if b["notice_start"]:
+            out.append(f"  公示期 notice: {b['notice_start']} 至 {b['notice_end']}；异议截止 object until {b['object_until']} 24:00")
+        for e in b["entries"]:
+            credits = e["credits"] if e["credits"] is not None else "—"
+            out.append(f"  {e['department_name']}  {e['name']}（{e['student']}）  {e['activity']}  {credits} 学分")
+        out.append(f"  如何提出异议 how to object: {b['how_to_object']}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
