@@ -313,6 +313,7 @@ def ledger_students(shipped) -> dict[str, str]:
     return {"over-research-cap": capped[0], "missing-required-course": missing[0]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["over-research-cap", "missing-required-course"])
 def test_ledger_json_accounts_for_every_claim(kind, ledger_students, shipped):
     sid = ledger_students[kind]
@@ -380,6 +381,7 @@ def test_ledger_json_accounts_for_every_claim(kind, ledger_students, shipped):
     assert led["graduation_met"] == (all(m["met"] for m in led["modules"]) and Decimal(led["total"]) >= Decimal(led["total_required"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["over-research-cap", "missing-required-course"])
 def test_ledger_text_says_it_in_words(kind, ledger_students, shipped):
     sid = ledger_students[kind]
@@ -398,6 +400,7 @@ def test_ledger_text_says_it_in_words(kind, ledger_students, shipped):
     assert text.rstrip().splitlines()[-1].endswith("全部达到 met" if led["graduation_met"] else "尚未达到 not yet met")
 
 
+@pytest.mark.slow
 def test_ledger_unknown_student_exits_2(shipped):
     run = dekt("ledger", "1999999999", cwd=shipped)
     assert run.returncode == 2 and "1999999999" in run.stderr and "Traceback" not in run.stderr
@@ -439,6 +442,7 @@ def test_build_writes_ledgers_and_prints_the_summary(school):
     assert json.loads(dekt("ledger", sid, "--format", "json", cwd=school).stdout) == ledgers[sid]
 
 
+@pytest.mark.slow
 def test_build_is_reproducible_with_and_without_cache(school, tmp_path):
     assert dekt("build", "--out", tmp_path / "a", cwd=school).returncode == 0
     assert dekt("build", "--out", tmp_path / "b", cwd=school).returncode == 0
@@ -521,6 +525,9 @@ def test_import_roster_from_an_academic_system_export(encoding, tmp_path):
         expected.append([sid, name, dept_id, f"{dept_name[:2]}{year}级1班", str(year), ["enrolled", "graduated", "suspended", "withdrawn"][i % 4]])
     export = tmp_path / "教务系统导出.csv"
     export.write_bytes(_export(rows[::-1], encoding))
+    if encoding != "utf-8-sig":
+        with pytest.raises(UnicodeDecodeError):
+            export.read_bytes().decode("utf-8")  # really not UTF-8: the GBK path is what is tested
     run = dekt("import-roster", export, cwd=repo)
     assert run.returncode == 0, run.stderr
     assert f"{len(names)}" in run.stdout
