@@ -52,8 +52,9 @@ class _Checker:
         self.year = lru_cache(maxsize=None)(rules.academic_year)
         self.period = lru_cache(maxsize=None)(rules.study_years)
 
-    def report(self, entry: Entry, code: str, field: str | None = None, **args) -> None:
-        self.problems.append(diag(code, entry.file, *self.locator.at(entry, field), **args))
+    def report(self, entry: Entry, code: str, at: str | None = None, **args) -> None:
+        """Record a diagnostic at the field ``at`` of ``entry`` (or at the entry itself)."""
+        self.problems.append(diag(code, entry.file, *self.locator.at(entry, at), **args))
 
     def score(self, e: Entry, year: str) -> Score | list[Problem]:
         """Score ``e``; scoring reads only these fields, so a group file's identical claims score once."""
@@ -69,13 +70,13 @@ class _Checker:
         year, dept = (parts + ["", ""])[:2]
         detail = None
         if len(parts) < 3:
-            detail = "文件不在 <学年>/<系部>/ 目录中"
+            detail = ("文件不在 <学年>/<系部>/ 目录中", "the file is not in an <academic year>/<department>/ folder")
         elif not (len(year) == 9 and year[4] == "-" and year[:4].isdigit() and year[5:].isdigit() and int(year[5:]) == int(year[:4]) + 1):
-            detail = f"“{year}” 不是学年（如 2014-2015）"
+            detail = (f"“{year}” 不是学年（如 2014-2015）", f"'{year}' is not an academic year such as 2014-2015")
         elif dept not in self.rules.school.departments:
-            detail = f"“{dept}” 不是 rules/school.yaml 中的系部"
+            detail = (f"“{dept}” 不是 rules/school.yaml 中的系部", f"'{dept}' is not a department of rules/school.yaml")
         if detail:
-            self.problems.append(diag("DK307", file, detail=detail, detail_en=detail))
+            self.problems.append(diag("DK307", file, detail=detail[0], detail_en=detail[1]))
             return None
         return year, dept
 

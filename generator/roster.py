@@ -48,7 +48,9 @@ def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dic
         return {}, [diag("DK603", file, 1, 1, detail=", ".join(missing))]
     index = {c: columns.index(c) for c in COLUMNS}
     students: dict[str, Student] = {}
-    for row_no, row in enumerate(reader, start=2):
+    end = reader.line_num
+    for row in reader:
+        row_no, end = end + 1, reader.line_num  # a quoted cell may span lines: report where the record starts
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header):

@@ -117,9 +117,19 @@ def parse(raw: bytes, file: str) -> tuple[Document | None, list[Diagnostic]]:
         return None, [diag("DK110", file, line, col)]
     converter = _Converter(file, text)
     data = converter.convert(root)
-    if converter.problems:
-        return None, converter.problems
+    problems = _anchors(text, file) if ("&" in text or "*" in text) else []
+    if converter.problems or problems:
+        return None, sorted(problems + converter.problems)
     return Document(file, data, root), []
+
+
+def _anchors(text: str, file: str) -> list[Diagnostic]:
+    """Every anchor and alias, each at its own position (the composed tree no longer says where aliases were)."""
+    out = []
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            out.append(diag("DK104", file, event.start_mark.line + 1, event.start_mark.column + 1))
+    return out
 
 
 def load(path, file: str) -> tuple[Document | None, list[Diagnostic]]:
@@ -145,30 +155,19 @@ class _Converter:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
     def _check_node(self, node: yaml.Node) -> bool:
-        if id(node) in self.seen:  # the C composer shares the node an alias points to
-            self.problems.append(diag("DK104", self.file, *self._alias_position(node)))
+        if id(node) in self.seen:  # the C composer shares the node an alias points to; reported by _anchors
             return False
         self.seen.add(id(node))
-        line, col = self._at(node)
         if node.tag not in _CORE_TAGS:
-            self.problems.append(diag("DK111", self.file, line, col, tag=node.tag))
+            self.problems.append(diag("DK111", self.file, *self._at(node), tag=node.tag))
             return False
-        if self.text[node.start_mark.index : node.start_mark.index + 1] == "&":
-            self.problems.append(diag("DK104", self.file, line, col))
         return True
-
-    def _alias_position(self, node: yaml.Node) -> tuple[int, int]:
-        # The alias itself left no node; point at the first '*' after the anchored node.
-        star = self.text.find("*", node.end_mark.index)
-        if star < 0:
-            return self._at(node)
-        return self.text.count("\n", 0, star) + 1, star - (self.text.rfind("\n", 0, star) + 1) + 1
 
     def convert(self, node: yaml.Node) -> Any:
         if not self._check_node(node):
             return None
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None and node.value in _NULLS:
+            if not node.style and node.value in _NULLS:  # libyaml reports a plain scalar's style as 
                 return None
             return node.value
         if isinstance(node, yaml.SequenceNode):
@@ -176,13 +175,13 @@ class _Converter:
         result: dict[str, Any] = {}
         first: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and not key_node.style:
+                self.problems.append(diag("DK104", self.file, *self._at(key_node)))  # a merge key
+                continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _CORE_TAGS:
                 self.problems.append(diag("DK105", self.file, *self._at(key_node)))
                 continue
             key = key_node.value
-            if key == "<<":
-                self.problems.append(diag("DK104", self.file, *self._at(key_node)))
-                continue
             if key in first:
                 self.problems.append(diag("DK102", self.file, *self._at(key_node), key=key, first=first[key]))
                 continue
