@@ -26,7 +26,7 @@ class Stage(str, Enum):
 
 
 _LABELS = {
-    Stage.SUBMITTED: "已提交，待初审 (submitted)",
+    Stage.SUBMITTED: "已提交 (submitted)",
     Stage.DEPARTMENT_APPROVED: "初审通过 (approved by the department)",
     Stage.IN_NOTICE: "公示中 (in public notice)",
     Stage.OBJECTED: "有异议 (objected)",
