@@ -116,10 +116,11 @@ def school(small_school, tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory) -> Path:
-    """A copy of the shipped demo school (rules and records), so commands may write their cache."""
+    """A copy of the shipped demo school (rules, records, CODEOWNERS), so commands may write their cache."""
     dest = tmp_path_factory.mktemp("shipped") / "repo"
-    for part in ("rules", "records"):
-        shutil.copytree(MAIN / part, dest / part)
+    for part in ("rules", "records", ".github"):
+        if (MAIN / part).is_dir():
+            shutil.copytree(MAIN / part, dest / part)
     return dest
 
 
