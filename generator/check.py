@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .codeowners import check_codeowners
 from .diagnostics import DektError, Diagnostic, diag, has_errors
 from .ledger import Ledger, compute_ledger
 from .records import CLAIMS_DIR, ROSTER_FILE, Amendment, Entry, Locator, Records, load_records
@@ -190,7 +191,7 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
     if rules is None:
         return Checked(root, None, {}, records, {}, sorted(problems), {})
     roster, roster_problems = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())
-    problems += roster_problems
+    problems += roster_problems + check_codeowners(root, rules)
     checker = _Checker(root, rules, roster)
     if base is not None:
         checker.archived(root, base)
@@ -210,10 +211,8 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
             result = checker.score(e, checker.year(e.date))
             if isinstance(result, Score) and e.student in roster:
                 withdrawn[e.student].append((e, result, (amendment, by)))
-    ledgers = {
-        sid: compute_ledger(roster[sid], scored.get(sid, []), rules, withdrawn.get(sid, []))
-        for sid in sorted(set(scored) | set(withdrawn))
-    }
+    # Every student on the roster has a ledger: one with no claims is exactly who a counsellor must see.
+    ledgers = {sid: compute_ledger(roster[sid], scored.get(sid, []), rules, withdrawn.get(sid, [])) for sid in sorted(roster)}
     for ledger in ledgers.values():
         for item in ledger.capped:
             checker.report(item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits))

@@ -32,11 +32,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     root = _repo(args)
     checked = check_repository(root, use_cache=not args.no_cache, base=args.base)
     diagnostics = checked.diagnostics
+    files = len(checked.records.files) + 4  # the claim files, three kinds of rules files and the roster
     if args.paths:
-        wanted = [Path(p).resolve() for p in args.paths]
-        rel = [p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in wanted]
-        diagnostics = [d for d in diagnostics if any(d.file == r or d.file.startswith(r.rstrip("/") + "/") or r == "." for r in rel)]
-    files = len(checked.records.files) + 3
+        rel = []
+        for p in args.paths:
+            path = Path(p).resolve()
+            if not path.exists() or not path.is_relative_to(root):
+                raise DektError(f"路径 {p} 不存在或不在仓库 {root} 中 (path {p} does not exist or is outside the repository)")
+            rel.append(path.relative_to(root).as_posix())
+        inside = lambda f: any(r == "." or f == r or f.startswith(r + "/") for r in rel)  # noqa: E731
+        diagnostics = [d for d in diagnostics if inside(d.file)]
+        files = sum(1 for f in checked.records.files if inside(f))
     if args.format == "json":
         print(as_json(diagnostics))
     elif args.format == "github":
@@ -57,7 +63,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_ledger(args: argparse.Namespace) -> int:
     """Show one student's ledger."""
     from .check import check_repository
-    from .ledger import compute_ledger
     from .ledger_view import ledger_json, ledger_text
     from .report import human
 
@@ -68,7 +73,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     student = checked.roster.get(args.student)
     if student is None:
         raise DektError(f"学号 {args.student} 不在学生名册中 (student {args.student} is not in the roster)")
-    ledger = checked.ledgers.get(student.id) or compute_ledger(student, [], checked.rules)
+    ledger = checked.ledgers[student.id]
     own = {e.file for e in checked.records.entries if e.student == student.id}
     problems = [d for d in checked.diagnostics if d.file in own and d.code != "DK405"]
     print(ledger_json(ledger, checked.rules) if args.format == "json" else ledger_text(ledger, checked.rules))
@@ -116,7 +121,10 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
     if rules is None:
         raise DektError("规则无法加载，请先运行 dekt validate (the rules do not load; run dekt validate)")
     source = Path(args.export)
-    raw = source.read_bytes()
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise DektError(f"无法读取 {source}：{exc.strerror} (cannot read the export {source})") from exc
     text = None
     for encoding in ("utf-8-sig", "gb18030"):  # academic systems often export GBK
         try:

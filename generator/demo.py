@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from .codeowners import write_codeowners
 from .diagnostics import DektError
 from .records import CLAIMS_DIR, ROSTER_FILE, Entry
 from .roster import Student, write_roster
@@ -370,6 +371,7 @@ def generate(source: Path, out: Path, *, students: int, seed: int) -> dict:
         shutil.rmtree(claims_dir)
     (out / ROSTER_FILE).parent.mkdir(parents=True, exist_ok=True)
     write_roster(school.students, out / ROSTER_FILE)
+    write_codeowners(out, rules)
     folders = set()
     for claim in school.claims:
         folder = out / claim.folder

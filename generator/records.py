@@ -126,10 +126,10 @@ def _git_ids(root: Path, rel_dir: str) -> dict[str, str] | None:
         staged = subprocess.run(
             ["git", "ls-files", "--stage", "-z", "--", rel_dir], cwd=root, capture_output=True, check=True
         ).stdout
+        # Paths relative to ``root`` even when it is a folder inside a larger repository (status would not be).
         dirty = subprocess.run(
-            ["git", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--", rel_dir],
-            cwd=root, capture_output=True, check=True,
-        ).stdout  # fmt: skip
+            ["git", "ls-files", "--modified", "-z", "--", rel_dir], cwd=root, capture_output=True, check=True
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     ids = {}
@@ -138,8 +138,8 @@ def _git_ids(root: Path, rel_dir: str) -> dict[str, str] | None:
             meta, _, name = rec.partition(b"\t")
             ids[name.decode()] = meta.split()[1].decode()
     for rec in dirty.split(b"\0"):
-        if len(rec) > 3:  # "XY path"; rename sources follow as bare paths and are not in the tree
-            ids.pop(rec[3:].decode(), None)
+        if rec:
+            ids.pop(rec.decode(), None)
     return ids
 
 

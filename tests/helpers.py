@@ -14,6 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from dekt.codeowners import write_codeowners
+from dekt.rules import load_rules
+
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "rules"
 ROSTER_COLUMNS = ("id", "name", "department", "class", "enrollment_year", "status")
@@ -102,6 +105,9 @@ def make_repo(
     shutil.copytree(rules, root / "rules", ignore=shutil.ignore_patterns("schema"))
     (root / "records" / "claims").mkdir(parents=True)
     roster = roster_rows if isinstance(roster_rows, (str, bytes)) else roster_csv(roster_rows)
+    loaded, _ = load_rules(root)
+    if loaded is not None:  # a complete repository routes review: CODEOWNERS as `dekt codeowners` writes it
+        write_codeowners(root, loaded)
     write_files(root, {"records/students.csv": roster, **(files or {})})
     if init_git:
         git(root, "init", "-q", "-b", "main")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .types import Day, Id, Int, Num, StudentId, Strict, Text
+from .types import Day, Id, Num, Rank, StudentId, Strict, Text
 
 # Fields a participant may set for themselves, overriding the activity's value.
 PERSONAL_FIELDS = ("role", "rank", "award", "hours", "course", "credits", "evidence")
@@ -16,7 +16,7 @@ class Participant(Strict):
 
     student: StudentId = Field(description="学号 / student id, as in the roster")
     role: Id | None = Field(None, description="角色，如 leader（负责人）、member（成员）/ role")
-    rank: Int | None = Field(None, ge=2, le=50, description="成员排名，负责人为 1，成员从 2 起 / member rank (the leader is 1)")
+    rank: Rank | None = Field(None, description="成员排名，负责人为 1，成员从 2 起 / member rank (the leader is 1)")
     award: Id | None = Field(None, description="奖项，如 first、second / award grade")
     hours: Num | None = Field(None, description="时长（小时），按时长计分的类别需要 / hours, for hour-based categories")
     course: Id | None = Field(None, description="团校课程编号 / Youth League school course id")
@@ -35,7 +35,7 @@ class ClaimFile(Strict):
     level: Id | None = Field(None, description="级别，如 national、provincial、school / level")
     award: Id | None = Field(None, description="奖项 / award grade")
     role: Id | None = Field(None, description="角色 / role")
-    rank: Int | None = Field(None, ge=2, le=50, description="成员排名 / member rank")
+    rank: Rank | None = Field(None, description="成员排名，负责人为 1，成员从 2 起 / member rank (the leader is 1)")
     hours: Num | None = Field(None, description="时长（小时）/ hours")
     course: Id | None = Field(None, description="团校课程编号 / Youth League school course id")
     credits: Num | None = Field(None, description="申报学分 / credits asked")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .types import AcademicYear, Day, Id, Int, Login, Num, Strict, Text
+from .types import AcademicYear, Day, Id, Int, Login, Num, PositiveNum, Strict, Text
 
 # ---------------------------------------------------------------- rules/school.yaml
 
@@ -118,7 +118,7 @@ class Category(Named):
     roles: dict[Id, RoleFactor] | None = Field(
         None, description="角色系数；成员可按排名列出 / role factors, members by rank from 2"
     )
-    per_hours: Num | None = Field(None, gt=0, description="每满多少小时 / hours per unit")
+    per_hours: PositiveNum | None = Field(None, description="每满多少小时 / hours per unit")
     credits_per_unit: Num | None = Field(None, description="每单位学分 / credits per unit")
     description: Text | None = Field(None, description="说明 / description")
 

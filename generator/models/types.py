@@ -76,8 +76,11 @@ def _academic_year(value: object) -> object:
     return value
 
 
-Num = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, decimal_places=2)]
+# Constraints come before the validator so that JSON Schema shows them as minimum/maximum to editors.
+Num = Annotated[Decimal, Field(ge=0, decimal_places=2), BeforeValidator(_decimal)]
+PositiveNum = Annotated[Decimal, Field(gt=0, decimal_places=2), BeforeValidator(_decimal)]
 Int = Annotated[int, BeforeValidator(_int)]
+Rank = Annotated[int, Field(ge=2, le=50), BeforeValidator(_int)]
 Day = Annotated[date, BeforeValidator(_date)]
 Flag = Annotated[bool, BeforeValidator(_bool)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
