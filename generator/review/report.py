@@ -9,7 +9,7 @@ from ..diagnostics import DektError
 from ..rules import load_rules
 from .decide import review_state, zone
 from .forge import load_pr
-from .model import ReviewState, iso
+from .model import ReviewState, Stage, iso
 
 
 def evaluate(root: Path, pr_path: str, now_text: str | None = None) -> ReviewState:
@@ -52,4 +52,7 @@ def gate_text(state: ReviewState) -> str:
     if state.mergeable:
         return f"可以合并：#{state.number} {state.stage.label} (may be merged)"
     why = [f"  ✗ {r.text}" for r in state.reasons if r.blocking]
-    return "\n".join([f"不可合并：#{state.number} {state.stage.label} (may not be merged)", *why])
+    until = ""  # the first line becomes the commit status's description: say the date people wait for
+    if state.stage in (Stage.DEPARTMENT_APPROVED, Stage.IN_NOTICE):
+        until = f"，公示至 {state.notice_end} (notice until {state.notice_end})"
+    return "\n".join([f"不可合并：#{state.number} {state.stage.label}{until} (may not be merged)", *why])

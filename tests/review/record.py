@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not args.pr or not args.now:
         p.error("--pr and --now are required to record a scenario")
+    if (SCENARIOS / args.name).exists() and not args.force:
+        p.error(f"{SCENARIOS / args.name} exists; pass --force to replace it, or --again to recompute its expectation")
     pr = json.load(sys.stdin if args.pr == "-" else open(args.pr, encoding="utf-8"))
     print(dump(record(args.name, pr, args.now, args.title, args.force)), end="")
     print(f"wrote {SCENARIOS / args.name}; check expected.json before committing it", file=sys.stderr)
