@@ -184,6 +184,23 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return EXIT_OK if state.mergeable else EXIT_PROBLEMS
 
 
+def cmd_merge_message(args: argparse.Namespace) -> int:
+    """The merge commit message with the review record as trailers; refuses a pull request that may not merge."""
+    from .provenance import merge_message
+    from .review import evaluate, gate_text, load_pr
+
+    state = evaluate(_repo(args), args.pr, args.now)
+    if not state.mergeable:
+        print(gate_text(state), file=sys.stderr)
+        return EXIT_PROBLEMS
+    pr = load_pr(args.pr)
+    notice = f"{state.notice_start}..{state.notice_end}" if state.notice_start else None
+    reviewers = sorted({login for d in state.departments for login in d.approvers})
+    title = pr.get("title") or f"第二课堂申报 #{state.number}"
+    print(merge_message(title, state.number, pr["author"]["login"], reviewers, [state.final_approver], notice), end="")
+    return EXIT_OK
+
+
 def cmd_codeowners(args: argparse.Namespace) -> int:
     """Write .github/CODEOWNERS from the rules."""
     from .codeowners import write_codeowners
@@ -253,6 +270,7 @@ _EXAMPLES = {
     "review-state": "例 example: dekt review-state --pr pr.json --now 2026-10-12T09:00:00+08:00 --format json",
     "gate": "例 example: dekt gate --pr pr.json   (退出码 0 才可合并 / exit 0 only when it may be merged)",
     "notice": "例 example: dekt notice --prs prs.json --format json -o _build/notice.json",
+    "merge-message": "例 example: dekt merge-message --pr pr.json > message.txt",
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
 }
@@ -300,6 +318,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.add_argument("-o", "--output", metavar="FILE", help="写入文件而非标准输出 / write to a file")
+
+    sp = command("merge-message", cmd_merge_message, "生成带审核记录的合并提交说明 / the merge message with the review record")
+    sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
+    sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
 
     command("codeowners", cmd_codeowners, "根据规则生成 .github/CODEOWNERS / write .github/CODEOWNERS from the rules")
 
