@@ -588,9 +588,9 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 def test_every_command_has_an_example_and_is_documented(name):
     run = dekt(name, "--help", cwd=MAIN)
     assert run.returncode == 0
-    match = re.search(rf"(?:例|example:?)\s.*?(dekt {re.escape(name)}\b[^\n(（]*)", run.stdout)
+    match = re.search(rf"(?:例|example:?)\s.*?(dekt {re.escape(name)}\b[^\n(（>|;&]*)", run.stdout)
     assert match, f"`dekt {name} --help` shows no example"
     example = shlex.split(match.group(1).strip())[1:]
-    parser().parse_args(example)  # the example is a command line that parses
+    parser().parse_args(example)  # the example (up to a comment or shell redirection) is a command line that parses
     readme = (MAIN / "README.md").read_text(encoding="utf-8")
     assert re.search(rf"`dekt {re.escape(name)}\b", readme), f"`dekt {name}` is not documented in README.md"
