@@ -201,6 +201,20 @@ def cmd_merge_message(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_content_ids(args: argparse.Namespace) -> int:
+    """Add content ids to a pull request's JSON, so that a rebase keeps its approvals."""
+    from .review import load_pr
+    from .review.adapter import add_content_ids
+
+    pr = add_content_ids(_repo(args), load_pr(args.pr), args.base)
+    text = json.dumps(pr, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return EXIT_OK
+
+
 def cmd_codeowners(args: argparse.Namespace) -> int:
     """Write .github/CODEOWNERS from the rules."""
     from .codeowners import write_codeowners
@@ -271,6 +285,7 @@ _EXAMPLES = {
     "gate": "例 example: dekt gate --pr pr.json   (退出码 0 才可合并 / exit 0 only when it may be merged)",
     "notice": "例 example: dekt notice --prs prs.json --format json -o _build/notice.json",
     "merge-message": "例 example: dekt merge-message --pr pr.json > message.txt",
+    "content-ids": "例 example: dekt content-ids --pr pr.json --base origin/main -o pr.json",
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
 }
@@ -322,6 +337,11 @@ def parser() -> argparse.ArgumentParser:
     sp = command("merge-message", cmd_merge_message, "生成带审核记录的合并提交说明 / the merge message with the review record")
     sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
     sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
+
+    sp = command("content-ids", cmd_content_ids, "为合并请求补充内容标识（变基不使审核失效）/ add content ids to PR.json")
+    sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
+    sp.add_argument("--base", default="origin/main", help="基准分支 / base ref (default: origin/main)")
+    sp.add_argument("-o", "--output", metavar="FILE", help="写入文件而非标准输出 / write to a file")
 
     command("codeowners", cmd_codeowners, "根据规则生成 .github/CODEOWNERS / write .github/CODEOWNERS from the rules")
 
