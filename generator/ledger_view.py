@@ -46,8 +46,22 @@ def ledger_text(ledger: Ledger, rules: Rules) -> str:
     return "\n".join(out)
 
 
-def ledger_data(ledger: Ledger, rules: Rules) -> dict:
-    """The ledger as plain data, credits as strings so that no float rounding creeps in."""
+def _certified(provenance, file: str) -> dict | None:
+    """How an item's claim file reached the archive (pull request, dates, reviewers), when Git knows."""
+    p = (provenance or {}).get(file)
+    if p is None:
+        return None
+    return {
+        "pr": p.pr, "merged_at": p.merged_at, "merged_by": p.merged_by, "notice": p.notice,
+        "reviewers": list(p.reviewers), "approvers": list(p.approvers), "commit": p.commit,
+    }  # fmt: skip
+
+
+def ledger_data(ledger: Ledger, rules: Rules, provenance: dict | None = None) -> dict:
+    """The ledger as plain data, credits as strings so that no float rounding creeps in.
+
+    With ``provenance`` (file → ``dekt.provenance.Provenance``) each item says how it was certified.
+    """
     s = ledger.student
     return {
         "student": {
@@ -64,6 +78,7 @@ def ledger_data(ledger: Ledger, rules: Rules) -> dict:
                 "credits": fmt(it.credits), "rule": it.rule, "counted": it.counted,
                 "excluded_by": it.excluded_by, "excluded_why": it.excluded_why,
                 "amended": it.amended, "amended_by": it.amended_by, "amend_reason": it.amend_reason,
+                "certified": _certified(provenance, it.entry.file),
             }
             for it in ledger.items
         ],

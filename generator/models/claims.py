@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .types import Day, Id, Num, Rank, StudentId, Strict, Text
@@ -27,6 +27,9 @@ class Participant(Strict):
 
 class ClaimFile(Strict):
     """A claim file: the activity, and either one ``student`` or a list of ``participants``."""
+
+    # Editors see the same rule the loader enforces (DK205): exactly one of the two.
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["student"]}, {"required": ["participants"]}]})
 
     activity: Text = Field(description="活动或成果名称 / activity or achievement")
     category: Id = Field(description="类别编号，见 rules/credits/ / category id from the rules")
