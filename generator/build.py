@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections import Counter
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .check import Checked, check_repository
+from .diagnostics import DektError
+from .notice import notice_batches, notice_json
+from .provenance import provenance_index
 from .ledger_view import ledger_data
 from .report import human
 from .scoring import fmt
@@ -54,19 +60,59 @@ def summary(checked: Checked) -> str:
     return "\n".join(lines)
 
 
-def build(root: Path, out: Path, *, use_cache: bool = True) -> int:
-    """Check, and only when nothing is wrong write ``OUT/private/ledgers.json``; return the exit code."""
+def _issued(root: Path, now: datetime | None, tz: ZoneInfo) -> date:
+    """The build's date: the ``--now`` given, else the last commit's date, else today (reproducible in CI)."""
+    if now is not None:
+        return now.astimezone(tz).date()
+    result = subprocess.run(["git", "log", "-1", "--format=%cI"], cwd=root, capture_output=True, text=True)
+    if result.returncode == 0 and result.stdout.strip():
+        return datetime.fromisoformat(result.stdout.strip()).astimezone(tz).date()
+    return datetime.now(tz).date()
+
+
+def _provenance(root: Path) -> dict:
+    """Provenance of every archived claim when ``root`` is a Git work tree with history, else nothing."""
+    inside = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=root, capture_output=True)
+    return provenance_index(root) if inside.returncode == 0 else {}
+
+
+def _load_prs(path: Path) -> list[dict]:
+    try:
+        prs = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DektError(f"无法读取 {path}：{exc} (cannot read the pull requests file)") from exc
+    if not isinstance(prs, list):
+        raise DektError(f"{path} 应为合并请求的列表 (should be a JSON list of pull requests)")
+    return prs
+
+
+def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = None, now: datetime | None = None) -> int:
+    """Check everything; only when nothing is wrong, compute and write the outputs. Return the exit code.
+
+    ``prs`` is the open pull requests as the forge reports them (for the notice list); ``now`` the moment
+    to decide the notice at and the build's date (default: now, and the last commit's date).
+    """
     checked = check_repository(root, use_cache=use_cache)
     if not checked.ok:
         print(human(checked.diagnostics, len(checked.records.files)), file=sys.stderr)
         print("有错误，未生成任何输出。 (errors found; nothing was written)", file=sys.stderr)
         return 1
+    rules = checked.rules
+    tz = ZoneInfo(rules.school.timezone)
     out = out if out.is_absolute() else root / out
-    data = {sid: ledger_data(ledger, checked.rules) for sid, ledger in checked.ledgers.items()}
+    issued = _issued(root, now, tz)
+    decided_at = now or datetime.now(tz)
+    provenance = _provenance(root)
+    batches = notice_batches(root, _load_prs(prs), rules, checked.roster, decided_at) if prs else []
+    data = {sid: ledger_data(ledger, rules, provenance) for sid, ledger in checked.ledgers.items()}
     _write_atomic(out / "private" / "ledgers.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+    _write_atomic(out / "notice.json", notice_json(batches, decided_at))
     warnings = len(checked.diagnostics)
     print(summary(checked))
     if warnings:
         print(f"  警告 warnings: {warnings}（dekt validate 查看详情 / see dekt validate）")
+    on_notice = sum(len(b["entries"]) for b in batches)
+    print(f"  公示中 on notice: {len(batches)} 批 batches, {on_notice} 条 claims (as of {decided_at.isoformat(timespec='minutes')})")
+    print(f"  签发日期 build date: {issued}; 已归档申报的来源 provenance of archived claims: {len(provenance)} files")
     print(f"私有输出 private outputs → {out / 'private'}")
     return 0

@@ -88,7 +88,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     """The main job: check everything, then write the outputs and print a summary."""
     from .build import build
 
-    return build(_repo(args), Path(args.out), use_cache=not args.no_cache)
+    prs = Path(args.prs).resolve() if args.prs else None
+    return build(_repo(args), Path(args.out), use_cache=not args.no_cache, prs=prs, now=_now(args.now) if args.now else None)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Lay out the demo Git repository (merged batches, one on notice) and build it: site and transcripts."""
+    from .build import build
+    from .demo_repo import lay_out
+
+    root = _repo(args)
+    out = Path(args.out) if Path(args.out).is_absolute() else root / args.out
+    demo = lay_out(root, out / "demo-repo")
+    print(f"演示仓库 demo repository → {demo.root}（{demo.now.isoformat(timespec='minutes')}）")
+    return build(demo.root, out, prs=demo.prs, now=demo.now)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -277,7 +290,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
 _EXAMPLES = {
     "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
     "ledger": "例 example: dekt ledger 2014010203 --format json",
-    "build": "例 example: dekt build --out _build",
+    "build": "例 example: dekt build --out _build --prs prs.json --now 2016-07-20T10:00:00+08:00",
+    "demo": "例 example: dekt demo   (演示仓库在 _build/demo-repo，站点在 _build/site)",
     "schema": "例 example: dekt schema   (写入 rules/schema/*.json)",
     "demo-data": "例 example: dekt demo-data --students 5000 --seed 7 /tmp/big-school",
     "import-roster": "例 example: dekt import-roster 教务系统导出.csv",
@@ -317,8 +331,13 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["text", "json"], default="text")
 
     sp = command("build", cmd_build, "检查并生成全部输出 / check everything and build the outputs")
-    sp.add_argument("--out", default="_build", help="输出目录 / output folder (default: _build)")
+    sp.add_argument("--out", default="_build", help="输出目录（相对于仓库）/ output folder, relative to the repository")
     sp.add_argument("--no-cache", action="store_true", help="不使用缓存 / parse every file again")
+    sp.add_argument("--prs", metavar="PRS.json", help="开放的合并请求（公示名单用）/ open pull requests, for the notice list")
+    sp.add_argument("--now", metavar="ISO-8601", help="判断公示的时间与签发日期 / the moment for the notice and the build date")
+
+    sp = command("demo", cmd_demo, "生成演示仓库（已归档批次与一批公示中）并构建 / lay out the demo repository and build it")
+    sp.add_argument("--out", default="_build", help="输出目录（相对于仓库）/ output folder, relative to the repository")
 
     sp = command("schema", cmd_schema, "写出申报与规则的 JSON Schema / write JSON Schema for editors")
     sp.add_argument("--out", help="输出目录，默认 rules/schema / output folder")
