@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .check import Checked, check_repository
 from .diagnostics import DektError
-from .notice import notice_batches, notice_json
+from .notice import notice_batches
 from .provenance import provenance_index
 from .ledger_view import ledger_data
 from .report import human
@@ -106,7 +106,6 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     batches = notice_batches(root, _load_prs(prs), rules, checked.roster, decided_at) if prs else []
     data = {sid: ledger_data(ledger, rules, provenance) for sid, ledger in checked.ledgers.items()}
     _write_atomic(out / "private" / "ledgers.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
-    _write_atomic(out / "notice.json", notice_json(batches, decided_at))
     warnings = len(checked.diagnostics)
     print(summary(checked))
     if warnings:

@@ -312,7 +312,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, func, help: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help, description=help, epilog=_EXAMPLES[name])
+        sp = sub.add_parser(
+            name, help=help, description=help, epilog=_EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter
+        )  # raw: the example stays on one line, as typed
         sp.add_argument("--repo", default=".", help="仓库目录，默认当前目录 / repository folder (default: here)")
         sp.set_defaults(func=func)
         return sp
