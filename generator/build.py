@@ -17,8 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .check import Checked, check_repository
-from .diagnostics import DektError
-from .notice import notice_batches
+from .notice import load_prs, notice_batches
 from .provenance import provenance_index
 from .ledger_view import ledger_data
 from .report import human
@@ -76,16 +75,6 @@ def _provenance(root: Path) -> dict:
     return provenance_index(root) if inside.returncode == 0 else {}
 
 
-def _load_prs(path: Path) -> list[dict]:
-    try:
-        prs = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DektError(f"无法读取 {path}：{exc} (cannot read the pull requests file)") from exc
-    if not isinstance(prs, list):
-        raise DektError(f"{path} 应为合并请求的列表 (should be a JSON list of pull requests)")
-    return prs
-
-
 def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = None, now: datetime | None = None) -> int:
     """Check everything; only when nothing is wrong, compute and write the outputs. Return the exit code.
 
@@ -103,7 +92,7 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     issued = _issued(root, now, tz)
     decided_at = now or datetime.now(tz)
     provenance = _provenance(root)
-    batches = notice_batches(root, _load_prs(prs), rules, checked.roster, decided_at) if prs else []
+    batches = notice_batches(root, load_prs(prs), rules, checked.roster, decided_at) if prs else []
     data = {sid: ledger_data(ledger, rules, provenance) for sid, ledger in checked.ledgers.items()}
     _write_atomic(out / "private" / "ledgers.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
     warnings = len(checked.diagnostics)

@@ -89,7 +89,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     prs = Path(args.prs).resolve() if args.prs else None
-    return build(_repo(args), Path(args.out), use_cache=not args.no_cache, prs=prs, now=_now(args.now) if args.now else None)
+    root = _repo(args)
+    return build(root, Path(args.out), use_cache=not args.no_cache, prs=prs, now=_now(args.now, root) if args.now else None)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -126,13 +127,11 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
     """Import a roster exported from an academic system into records/students.csv."""
+    from .rules import load_rules_or_fail
     from .roster import parse_roster, write_roster
-    from .rules import load_rules
 
     root = _repo(args)
-    rules, problems = load_rules(root)
-    if rules is None:
-        raise DektError("规则无法加载，请先运行 dekt validate (the rules do not load; run dekt validate)")
+    rules = load_rules_or_fail(root)
     source = Path(args.export)
     try:
         raw = source.read_bytes()
@@ -244,39 +243,27 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _now(text: str | None):
-    from datetime import datetime, timezone
+def _now(text: str | None, root: Path):
+    """``--now`` as an aware moment (a wall-clock time is read in the school's time zone)."""
+    from .review.report import parse_now
+    from .rules import load_rules_or_fail
 
-    if not text:
-        return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise DektError(f"--now 不是 ISO-8601 时间：{text} (--now is not an ISO-8601 time)") from exc
-    if moment.tzinfo is None:
-        raise DektError(f"--now 需要时区，如 2026-10-12T09:00:00+08:00 (--now needs a time zone): {text}")
-    return moment
+    return parse_now(text, load_rules_or_fail(root).school.timezone)
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
     """List the claims now on public notice, read from each pull request's head commit."""
-    from .notice import notice_batches, notice_json, notice_text
+    from .notice import load_prs, notice_batches, notice_json, notice_text
     from .records import ROSTER_FILE
+    from .review.report import parse_now
+    from .rules import load_rules_or_fail
     from .roster import load_roster
-    from .rules import load_rules
 
     root = _repo(args)
-    rules, problems = load_rules(root)
-    if rules is None:
-        raise DektError("规则无法加载，请先运行 dekt validate (the rules do not load; run dekt validate)")
-    try:
-        prs = json.loads(Path(args.prs).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DektError(f"无法读取 {args.prs}：{exc} (cannot read the pull requests file)") from exc
-    if not isinstance(prs, list):
-        raise DektError(f"{args.prs} 应为合并请求的列表 (should be a JSON list of pull requests)")
+    rules = load_rules_or_fail(root)
+    prs = load_prs(Path(args.prs))
     roster, _ = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())
-    now = _now(args.now)
+    now = parse_now(args.now, rules.school.timezone)
     batches = notice_batches(root, prs, rules, roster, now)
     text = notice_json(batches, now) if args.format == "json" else notice_text(batches)
     if args.output:

@@ -117,6 +117,17 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
     return batches
 
 
+def load_prs(path: Path) -> list[dict]:
+    """The open pull requests as the forge reports them: a JSON list (``gh pr view --json …`` objects)."""
+    try:
+        prs = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DektError(f"无法读取 {path}：{exc} (cannot read the pull requests file)") from exc
+    if not isinstance(prs, list):
+        raise DektError(f"{path} 应为合并请求的列表 (should be a JSON list of pull requests)")
+    return prs
+
+
 def notice_json(batches: list[dict], now: datetime) -> str:
     """The notice list as JSON, the site's input."""
     return json.dumps({"generated_at": now.isoformat(), "batches": batches}, ensure_ascii=False, indent=2)

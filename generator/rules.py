@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from .diagnostics import Diagnostic, diag
+from .diagnostics import DektError, Diagnostic, diag
 from .models import to_model
 from .models.rules import Calendar, CreditRules, School, Window
 from .yamlload import Document, load
@@ -91,6 +91,16 @@ class Rules:
     def study_years(self, enrollment_year: int) -> list[str]:
         """The academic years of a student's study period."""
         return [f"{y}-{y + 1}" for y in range(enrollment_year, enrollment_year + self.school.study_years)]
+
+
+def load_rules_or_fail(root: Path) -> Rules:
+    """The rules of ``root``, or a user-facing error that says to run ``dekt validate``."""
+    rules, problems = load_rules(root)
+    if rules is None:
+        raise DektError(
+            f"rules/ 有 {len(problems)} 个问题，请先运行 dekt validate (rules/ has {len(problems)} problems; run dekt validate)"
+        )
+    return rules
 
 
 def _load_model(root: Path, rel: str, model):

@@ -6,28 +6,28 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..diagnostics import DektError
-from ..rules import load_rules
+from ..rules import load_rules_or_fail
 from .decide import review_state, zone
 from .forge import load_pr
 from .model import ReviewState, Stage, iso
 
 
+def parse_now(text: str | None, tz_name: str) -> datetime:
+    """``--now`` as an aware moment: ISO-8601; a wall-clock time is read in the school's zone; None is now."""
+    if text is None:
+        return datetime.now(timezone.utc)
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError:
+        raise DektError(f"--now {text!r} 不是 ISO-8601 时间，例如 2026-10-12T09:00:00+08:00"
+                        f" (not an ISO-8601 time, e.g. 2026-10-12T09:00:00+08:00)") from None
+    return now if now.tzinfo is not None else now.replace(tzinfo=zone(tz_name))
+
+
 def evaluate(root: Path, pr_path: str, now_text: str | None = None) -> ReviewState:
     """Decide the pull request in ``pr_path`` (``-``: stdin) under ``root``'s rules at ``now_text`` (default: now)."""
-    rules, problems = load_rules(root)
-    if rules is None:
-        raise DektError(f"rules/ 有 {len(problems)} 个问题，无法判断审核状态；请先运行 dekt validate"
-                        f" (rules/ has {len(problems)} problems; run dekt validate)")
-    if now_text is None:
-        now = datetime.now(timezone.utc)
-    else:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise DektError(f"--now {now_text!r} 不是 ISO-8601 时间，例如 2026-10-12T09:00:00+08:00"
-                            f" (not an ISO-8601 time, e.g. 2026-10-12T09:00:00+08:00)") from None
-        if now.tzinfo is None:  # a wall-clock time is read in the school's time zone
-            now = now.replace(tzinfo=zone(rules.school.timezone))
+    rules = load_rules_or_fail(root)
+    now = parse_now(now_text, rules.school.timezone)
     return review_state(load_pr(pr_path), rules, now, source="<stdin>" if pr_path == "-" else pr_path)
 
 
