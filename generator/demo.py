@@ -153,7 +153,8 @@ class _School:
             self.taken.add((p["student"], claim.category, claim.activity, claim.day))
         self.claims.append(claim)
 
-    def _table_keys(self, category: str, year: str, dim: int, parent: str | None = None) -> list[str]:
+    def _table_keys(self, category: str, year: str, parent: str | None = None) -> list[str]:
+        """The keys of a category's credit table, or of one level's row of it."""
         table = self._version(year).categories[category].table
         node = table[parent] if parent is not None else table
         return list(node)
@@ -194,7 +195,7 @@ class _School:
                             for p in rng.sample(claim.people, min(3, len(claim.people))):
                                 p["award"] = rng.choice(("first", "second", "third"))
                         else:
-                            claim.level = rng.choice(self._table_keys(category, year, 0))
+                            claim.level = rng.choice(self._table_keys(category, year))
                             claim.people = [{"student": s.id} for s in chosen]
                         self.add(claim)
 
@@ -264,10 +265,10 @@ class _School:
             version = self._version(year)
             if category not in version.categories:
                 continue
-            level = rng.choice(self._table_keys(category, year, 0)) if profile != "star" else rng.choice(("national", "provincial"))
+            level = rng.choice(self._table_keys(category, year)) if profile != "star" else rng.choice(("national", "provincial"))
             if level not in version.categories[category].table:
                 level = next(iter(version.categories[category].table))
-            award = rng.choice(self._table_keys(category, year, 1, level))
+            award = rng.choice(self._table_keys(category, year, level))
             day = self._day(year)
             activity = f"{year[:4]}年{rng.choice(COMPETITIONS[category])}"
             roles = version.categories[category].roles or {}
@@ -282,7 +283,7 @@ class _School:
             for category, names in PROFESSIONAL.items():
                 if category not in self._version(year).categories or rng.random() > 0.55:
                     continue
-                award = rng.choice(self._table_keys(category, year, 0))
+                award = rng.choice(self._table_keys(category, year))
                 self._single(student, category, f"{rng.choice(names)}（{year}）", self._day(year, 2), award=award)
 
     def _single(self, student: Student, category: str, activity: str, day: date, **fields) -> None:
