@@ -1,7 +1,9 @@
 """The main job: check the whole repository, then compute every ledger and write the outputs.
 
-The public site (``OUT/site``) and the transcripts come with later stages; the ledgers are private
-outputs and go to ``OUT/private``, never under ``OUT/site``.
+Public: ``OUT/site`` — the MkDocs site (catalogue, notice list, statistics, sealed verification records).
+Private: ``OUT/private`` — ``ledgers.json``, ``transcripts/<student id>.pdf`` with their manifest, and the
+lists that name students (``at-risk/``, ``ranking/``). Nothing private is ever written under ``OUT/site``,
+and the site passes the privacy check before it replaces the previous one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from .provenance import provenance_index
 from .ledger_view import ledger_data
 from .report import human
 from .scoring import fmt
+from .site.private import private_lists, write_private
+from .site.publish import build_site
+from .transcript.writer import write_transcripts
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -63,6 +68,8 @@ def _issued(root: Path, now: datetime | None, tz: ZoneInfo) -> date:
     """The build's date: the ``--now`` given, else the last commit's date, else today (reproducible in CI)."""
     if now is not None:
         return now.astimezone(tz).date()
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():  # the reproducible-builds convention
+        return datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), tz).date()
     result = subprocess.run(["git", "log", "-1", "--format=%cI"], cwd=root, capture_output=True, text=True)
     if result.returncode == 0 and result.stdout.strip():
         return datetime.fromisoformat(result.stdout.strip()).astimezone(tz).date()
@@ -95,6 +102,10 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     batches = notice_batches(root, load_prs(prs), rules, checked.roster, decided_at) if prs else []
     data = {sid: ledger_data(ledger, rules, provenance) for sid, ledger in checked.ledgers.items()}
     _write_atomic(out / "private" / "ledgers.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+    written = write_transcripts(rules, data, out, issued, root)
+    lists = private_lists(rules, checked.ledgers, issued)
+    write_private(out / "private", lists)
+    site = build_site(checked, batches, list(written.records), issued=issued, now=decided_at if prs else None, out=out)
     warnings = len(checked.diagnostics)
     print(summary(checked))
     if warnings:
@@ -102,5 +113,9 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     on_notice = sum(len(b["entries"]) for b in batches)
     print(f"  公示中 on notice: {len(batches)} 批 batches, {on_notice} 条 claims (as of {decided_at.isoformat(timespec='minutes')})")
     print(f"  签发日期 build date: {issued}; 已归档申报的来源 provenance of archived claims: {len(provenance)} files")
+    print(f"  成绩单 transcripts: {written.rendered} 份生成 rendered, {written.kept} 份未变 unchanged, "
+          f"{written.removed} 份删除 removed（{written.seconds:.1f} s）→ {written.folder}")
+    print(f"  名单 lists (at-risk, ranking): {len(lists)} 个 CSV files → {out / 'private'}")
+    print(f"公开站点 public site: {site.pages} 页 pages, {site.records} 条验证记录 sealed records（{site.seconds:.1f} s）→ {site.folder}")
     print(f"私有输出 private outputs → {out / 'private'}")
     return 0

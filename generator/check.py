@@ -16,6 +16,7 @@ from .records import CLAIMS_DIR, ROSTER_FILE, Amendment, Entry, Locator, Records
 from .roster import Student, load_roster
 from .rules import Rules, load_rules
 from .scoring import Problem, Score, fmt, score
+from .transcript.coverage import font_problems
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,6 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
     for ledger in ledgers.values():
         for item in ledger.capped:
             checker.report(item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits))
-    problems += checker.problems
+    problems += checker.problems + font_problems(root, rules, roster, records.entries, checker.locator)
     return Checked(root, rules, roster, records, dict(scored), sorted(problems), ledgers)
 

@@ -274,6 +274,36 @@ def cmd_notice(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_transcript(args: argparse.Namespace) -> int:
+    """Write one student's transcript (PDF, or the HTML preview)."""
+    from .transcript.command import transcript_for
+
+    root = _repo(args)
+    target = Path(args.output).resolve() if args.output else None
+    path, code = transcript_for(root, args.student, target, _now(args.now, root) if args.now else None, args.html)
+    print(f"{path}  验证码 code {code}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a transcript PDF offline against its attachment, its code and the issue record."""
+    from .transcript.verify import report, verify_pdf
+
+    path = Path(args.pdf)
+    if not path.is_file():
+        raise DektError(f"找不到文件 {path} (no such file)")
+    records = Path(args.records) if args.records else (Path(args.repo) / "_build")
+    if args.records and not records.is_dir():
+        raise DektError(f"签发记录目录不存在：{records} (no such records folder)")
+    result = verify_pdf(path, records if records.is_dir() else None)
+    print(report(result))
+    if result.ok and result.record is None:
+        print("  ! 未核对签发记录，无法确认文件未被改动；请用 --records 指定构建目录或站点目录"
+              " (not checked against an issue record, so changed bytes cannot be ruled out: pass --records)")
+        return EXIT_PROBLEMS
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
 _EXAMPLES = {
     "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
     "ledger": "例 example: dekt ledger 2014010203 --format json",
@@ -289,6 +319,8 @@ _EXAMPLES = {
     "content-ids": "例 example: dekt content-ids --pr pr.json --base origin/main -o pr.json",
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
+    "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
+    "verify": "例 example: dekt verify 2014010203.pdf --records _build",
 }
 
 
@@ -368,6 +400,16 @@ def parser() -> argparse.ArgumentParser:
     sp = command("gate", cmd_gate, "审核关卡：仅在可以合并时退出码为 0 / the review gate: exit 0 only when it may be merged")
     sp.add_argument("--pr", required=True, metavar="PR.json", help=pr_help)
     sp.add_argument("--now", metavar="ISO-8601", help=now_help)
+
+    sp = command("transcript", cmd_transcript, "生成一名学生的成绩单 PDF / write one student's transcript PDF")
+    sp.add_argument("student", metavar="STUDENT_ID")
+    sp.add_argument("-o", "--output", metavar="FILE", help="输出文件，默认 <学号>.pdf / output file (default: <id>.pdf)")
+    sp.add_argument("--now", metavar="ISO-8601", help="签发日期，默认最后一次提交的日期 / the issue date (default: last commit's)")
+    sp.add_argument("--html", action="store_true", help="输出 HTML 预览而非 PDF / write the HTML preview instead")
+
+    sp = command("verify", cmd_verify, "离线核验成绩单 PDF / check a transcript PDF offline")
+    sp.add_argument("pdf", metavar="FILE.pdf")
+    sp.add_argument("--records", metavar="DIR", help="构建目录、站点目录或其 verify/ 目录，默认 _build / the build, site or verify folder")
 
     sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
     sp.add_argument("export", metavar="EXPORT_CSV")

@@ -23,7 +23,7 @@ class Code:
 
 # The catalogue. Codes are stable: tests, docs and people's scripts refer to them.
 # DK1xx loading, DK2xx shape, DK3xx references, DK4xx cross-claim and credit checks,
-# DK5xx rules, DK6xx roster, DK9xx usage.
+# DK5xx rules, DK6xx roster, DK7xx transcripts, DK9xx usage.
 _CATALOGUE = [
     Code("DK100", Severity.ERROR, "无法读取文件：{detail}", "cannot read file: {detail}"),
     Code("DK101", Severity.ERROR, "YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
@@ -77,6 +77,8 @@ _CATALOGUE = [
     Code("DK602", Severity.ERROR, "名册中学号 {student} 重复（首次在第 {first} 行）", "student id {student} appears twice in the roster (first on row {first})"),
     Code("DK603", Severity.ERROR, "名册缺少列 {detail}", "the roster lacks the column(s) {detail}"),
     Code("DK604", Severity.ERROR, "名册第 {row} 行：未知系部 “{department}”", "roster row {row}: unknown department '{department}'"),
+    Code("DK701", Severity.ERROR, "成绩单字体 {font} 缺少字符 “{char}”（{codepoint}），无法印在成绩单上；请在 rules/school.yaml 的 transcript.font 中配置包含该字的字体", "the transcript font {font} lacks the character '{char}' ({codepoint}); configure a font that has it in transcript.font of rules/school.yaml"),
+    Code("DK702", Severity.WARNING, "无法使用成绩单字体 {font}（{detail}），未检查字符覆盖，也不能生成成绩单", "cannot use the transcript font {font} ({detail}); character coverage was not checked and transcripts cannot be made"),
 ]
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}
 

@@ -45,6 +45,27 @@ class Notice(Strict):
     how_to_object: Text = Field(description="如何提出异议 / how to object")
 
 
+class TranscriptFont(Strict):
+    """The typeface of the PDF transcripts: a regular and a bold font file, and the face to use in a collection."""
+
+    regular: Text = Field(
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+        description="正文字体文件（相对路径以仓库为准）/ regular font file, relative to the repository or absolute",
+    )
+    bold: Text = Field(
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+        description="粗体字体文件 / bold font file",
+    )
+    face: Text = Field("Noto Serif CJK SC", description="字体集（.ttc）中使用的字体名 / family name of the face in a collection")
+
+
+class TranscriptSettings(Strict):
+    """How transcripts are printed."""
+
+    font: TranscriptFont = Field(default_factory=TranscriptFont, description="字体 / typeface")
+    note: Text | None = Field(None, description="印在成绩单末尾的说明 / a note printed at the end of each transcript")
+
+
 class School(Strict):
     """rules/school.yaml: who issues, who reviews, how long the notice lasts."""
 
@@ -54,6 +75,9 @@ class School(Strict):
     notice: Notice
     study_years: Int = Field(4, ge=1, le=8, description="学制（年）/ length of study in years")
     timezone: Text = Field("Asia/Shanghai", description="时区 / time zone")
+    transcript: TranscriptSettings = Field(
+        default_factory=TranscriptSettings, description="成绩单的版式设置 / transcript settings (fonts, note)"
+    )
 
 
 # ---------------------------------------------------------------- rules/calendar.yaml

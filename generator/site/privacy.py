@@ -1,0 +1,94 @@
+"""The public site's privacy check: no full student id, no private output, no request to another host.
+
+Run by the build on the staged site before it replaces ``OUT/site`` (a leaking site is never published)
+and by the test suite on the built demo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+_TOKEN = re.compile(r"[0-9A-Za-z]+")
+_URL = re.compile(r"""\b(?:https?:)?//([^/\s"'<>)\\]+)""")
+# Namespace names are identifiers, not requests: SVG and XML namespaces, and the sitemap schema.
+_NAMESPACES = ("www.w3.org", "www.sitemaps.org")
+_TEXT = {".html", ".js", ".json", ".css", ".xml", ".txt", ".svg", ".md", ".csv", ".map"}
+
+
+def _strings(value) -> list[str]:
+    """Every string inside decoded JSON (the search index escapes Chinese as \\uXXXX)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def readable_text(path: Path) -> str:
+    """A file's text as a reader (or a search) would see it; decoded JSON strings are added."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    if path.suffix == ".json":
+        try:
+            text += "\n" + "\n".join(_strings(json.loads(raw)))
+        except ValueError:
+            pass
+    return text
+
+
+def ids_in(text: str, ids: set[str], lengths: set[int]) -> set[str]:
+    """The ids of ``ids`` that occur in ``text``, also inside longer runs of letters and digits."""
+    found = set()
+    for token in _TOKEN.findall(text):
+        for n in lengths:
+            for i in range(len(token) - n + 1):
+                if token[i : i + n] in ids:
+                    found.add(token[i : i + n])
+    return found
+
+
+def external_hosts(html: str, allowed: set[str]) -> set[str]:
+    """Hosts other than ``allowed`` that an HTML page names in a URL (namespaces aside)."""
+    hosts = set()
+    for match in _URL.finditer(html):
+        host = match.group(1).split("@")[-1].split(":")[0].lower()
+        if host and host not in allowed and host not in _NAMESPACES and "." in host:
+            hosts.add(host)
+    return hosts
+
+
+def problems(site: Path, student_ids: set[str], *, private: Path | None = None, site_url: str | None = None) -> list[str]:
+    """Everything on the built site that must not be there, one line each (empty: the site is clean)."""
+    out: list[str] = []
+    lengths = {len(i) for i in student_ids}
+    allowed = {"127.0.0.1", "localhost"} | ({urlsplit(site_url).hostname} if site_url else set())
+    private_hashes = {}
+    if private is not None and private.is_dir():
+        for p in private.rglob("*"):
+            if p.is_file() and p.stat().st_size > 64:
+                private_hashes[hashlib.sha256(p.read_bytes()).hexdigest()] = p
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = path.relative_to(site).as_posix()
+        if path.suffix.lower() in (".pdf", ".csv"):
+            out.append(f"{rel}: 公开站点不应有 {path.suffix} 文件 (no {path.suffix} file belongs on the public site)")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in private_hashes:
+            out.append(f"{rel}: 与私有输出 {private_hashes[digest].name} 相同 (a copy of a private output)")
+        if path.suffix.lower() not in _TEXT:
+            continue
+        text = readable_text(path)
+        leaked = ids_in(text, student_ids, lengths)
+        if leaked:
+            sample = "、".join(sorted(leaked)[:3])
+            out.append(f"{rel}: 含 {len(leaked)} 个完整学号，如 {sample} (full student ids)")
+        if path.suffix == ".html":
+            hosts = external_hosts(text, allowed)
+            if hosts:
+                out.append(f"{rel}: 引用了外部主机 {', '.join(sorted(hosts))} (names another host)")
+    return out

@@ -1,0 +1,106 @@
+"""Lists that name students: private outputs under ``OUT/private``, never on the public site.
+
+* ``at-risk/<department>.csv`` — for counsellors: enrolled students behind the pace to the graduation
+  requirements (see ``stats.shortfall``), what each still lacks, most behind first.
+* ``ranking/<department>-<enrollment year>.csv`` — for award evaluation (评优): students of one department
+  and cohort ranked by credits (ties share a rank), with the credits of the current academic year.
+
+CSV in UTF-8 with a byte-order mark, so that Excel on a Chinese Windows opens it without garbling.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+from ..ledger import Ledger
+from ..roster import STATUSES
+from ..rules import Rules
+from ..scoring import fmt
+from .stats import modules_of, population, shortfall
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def at_risk_rows(rules: Rules, ledgers: list[Ledger], today) -> list[list[str]]:
+    """The at-risk list of some students: a header row, then the students most behind first."""
+    modules = modules_of(rules)
+    names = {m.id: m.name for m in modules}
+    head = ["学号", "姓名", "班级", "年级", "学籍状态", "当前学年", "总学分", "毕业要求总学分", "尚缺总学分"]
+    head += [f"{m.name}（已得/要求）" for m in modules] + ["落后进度的模块", "尚缺", "团校"]
+    rows = []
+    for l in ledgers:
+        gap = shortfall(l, rules, today)
+        if gap is None:
+            continue
+        s = l.student
+        per = {m.id: m for m in l.modules}
+        cells = [s.id, s.name, s.class_name, str(s.enrollment_year), STATUSES.get(s.status, s.status),
+                 f"第{gap['year']}学年", fmt(l.total), fmt(l.total_required), fmt(gap["total_missing"])]  # fmt: skip
+        cells += [f"{fmt(per[m.id].credits)}/{fmt(per[m.id].required)}" if m.id in per else "" for m in modules]
+        cells.append("、".join(names.get(m, m) for m in gap["behind"]) or "总学分")
+        cells.append("；".join(f"{names.get(m, m)}缺 {fmt(v)}" for m, v in gap["modules"].items()) or f"总学分缺 {fmt(gap['total_missing'])}")
+        cells.append("；".join(("已结业" if c.complete else "未结业：缺 " + "、".join(c.required_missing) if c.required_missing else "未结业：选修积分不足") for c in l.completions))
+        missing = sum(gap["modules"].values(), Decimal(0)) + gap["total_missing"]
+        rows.append((-missing, s.class_name, s.id, cells))
+    rows.sort(key=lambda r: r[:3])
+    return [head] + [r[3] for r in rows]
+
+
+def ranking_rows(rules: Rules, ledgers: list[Ledger], today) -> list[list[str]]:
+    """Students ranked by total credits (ties share a rank: 1, 2, 2, 4), with this academic year's credits."""
+    modules = modules_of(rules)
+    year = rules.academic_year(today)
+    head = ["名次", "学号", "姓名", "班级", "总学分"] + [m.name for m in modules] + [f"{year} 学年学分", "达到毕业要求"]
+    ordered = sorted(ledgers, key=lambda l: (-l.total, l.student.id))
+    rows, rank, previous = [head], 0, None
+    for i, l in enumerate(ordered, start=1):
+        if l.total != previous:
+            rank, previous = i, l.total
+        per = {m.id: m.credits for m in l.modules}
+        this_year = sum((it.credits for it in l.items if it.counted and it.year == year), Decimal(0))
+        rows.append([str(rank), l.student.id, l.student.name, l.student.class_name, fmt(l.total)]
+                    + [fmt(per.get(m.id, Decimal(0))) for m in modules] + [fmt(this_year), "是" if l.graduation_met else "否"])  # fmt: skip
+    return rows
+
+
+def private_lists(rules: Rules, ledgers: dict[str, Ledger], today) -> dict[str, bytes]:
+    """Every private list: relative path under ``OUT/private`` → CSV bytes."""
+    people = population(ledgers)
+    out: dict[str, bytes] = {}
+    for dept in rules.school.departments:
+        mine = [l for l in people if l.student.department == dept]
+        if not mine:
+            continue
+        out[f"at-risk/{dept}.csv"] = _csv(at_risk_rows(rules, mine, today))
+        for cohort in sorted({l.student.enrollment_year for l in mine}):
+            out[f"ranking/{dept}-{cohort}.csv"] = _csv(ranking_rows(rules, [l for l in mine if l.student.enrollment_year == cohort], today))
+    return out
+
+
+def write_private(private: Path, files: dict[str, bytes]) -> None:
+    """Replace ``at-risk/`` and ``ranking/`` under ``private`` with ``files`` (no stale list stays behind)."""
+    for folder in {name.split("/")[0] for name in files} | {"at-risk", "ranking"}:
+        target = private / folder
+        fresh = private / f".{folder}.new"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        for name, data in files.items():
+            if name.startswith(folder + "/"):
+                (fresh / name.split("/", 1)[1]).write_bytes(data)
+        if target.exists():
+            old = private / f".{folder}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(fresh, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(fresh, target)

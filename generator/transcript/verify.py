@@ -1,0 +1,172 @@
+"""Check a transcript PDF offline: attachment, code, visible text, file name, and the issue record.
+
+A genuine transcript carries its canonical data as a PDF attachment; the code printed on it is derived
+from that data; the text on its pages agrees with the data; and its SHA-256 is the one the build
+recorded (in the private manifest or the public record on the site). Any changed byte, a swapped
+attachment, a recomputed code, or a genuine file renamed after another student fails one of these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import canonical
+from .writer import MANIFEST
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check: a short id, and the message in Chinese with an English gloss."""
+
+    check: str
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return f"{self.zh} ({self.en})"
+
+
+@dataclass
+class Verification:
+    """The outcome: every failed check, the checks that passed, and what the PDF says it is."""
+
+    path: Path
+    problems: list[Finding] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    data: dict | None = None
+    code: str | None = None
+    record: str | None = None  # where the SHA-256 was checked against
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, check: str, zh: str, en: str) -> None:
+        self.problems.append(Finding(check, zh, en))
+
+
+def _compact(text: str) -> str:
+    """Page text without any whitespace, so line breaks and spacing added by extraction do not matter."""
+    return re.sub(r"\s+", "", text)
+
+
+def _read(path: Path, v: Verification):
+    """The attachment bytes and the pages' text, or None when the file is not a readable PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path), strict=False)
+        attachments = reader.attachments
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
+        v.fail("pdf", f"无法读取 PDF：{exc}", f"cannot read the PDF: {exc}")
+        return None
+    blobs = attachments.get(canonical.ATTACHMENT_NAME) or []
+    if len(blobs) != 1:
+        v.fail("attachment", f"PDF 中没有（唯一的）附件 {canonical.ATTACHMENT_NAME}",
+               f"the PDF has no single attachment {canonical.ATTACHMENT_NAME}")  # fmt: skip
+        return None
+    return blobs[0], text
+
+
+def _records(records: Path, code: str, sid: str) -> tuple[str | None, str | None]:
+    """The recorded PDF SHA-256 and where it was found: the build's manifest, or the site's public record."""
+    candidates = [records, records / "private" / "transcripts", records / "transcripts"]
+    for folder in candidates:
+        manifest = folder / MANIFEST
+        if manifest.is_file():
+            entry = json.loads(manifest.read_text(encoding="utf-8")).get("transcripts", {}).get(sid)
+            if entry and entry.get("code") == code:
+                return entry.get("pdf_sha256"), str(manifest)
+    from ..site import sealed
+
+    for folder in [records, records / "verify", records / "site" / "verify"]:
+        record = sealed.find(folder, code) if (folder / "index.json").is_file() else None
+        if record and record.get("code") == code:
+            return record.get("pdf_sha256"), f"{folder / 'index.json'} ({sealed.record_name(code)})"
+    return None, None
+
+
+def verify_pdf(path: Path, records: Path | None = None) -> Verification:
+    """Run every check on the PDF at ``path``; ``records`` is a build folder, its site or its manifest folder."""
+    v = Verification(path)
+    read = _read(path, v)
+    if read is None:
+        return v
+    blob, text = read
+    try:
+        data = json.loads(blob.decode("utf-8"))
+        assert isinstance(data, dict) and data.get("format") == canonical.FORMAT
+        student = data["student"]
+    except (ValueError, AssertionError, KeyError, UnicodeDecodeError):
+        v.fail("attachment", "附件不是成绩单数据", "the attachment is not transcript data")
+        return v
+    v.data = data
+    if canonical.canonical_json(data) != blob:
+        v.fail("canonical", "附件不是规范 JSON（已被改写）", "the attachment is not canonical JSON (it was rewritten)")
+    code = v.code = canonical.verification_code(data)
+    page = _compact(text)
+    printed = set(canonical.CODE_RE.findall(page))
+    if printed != {code}:
+        shown = "、".join(sorted(printed)) or "无 none"
+        v.fail("code", f"页面上的验证码（{shown}）与附件数据计算出的 {code} 不符",
+               f"the code on the page ({shown}) is not {code}, the code of the attached data")  # fmt: skip
+    else:
+        v.passed.append("code")
+    wanted = {
+        "姓名 name": student["name"], "学号 student id": student["id"], "系部 department": student["department_name"],
+        "签发日期 issue date": _cn_date(data["issue_date"]), "总学分 total": f"合计{data['total']}{data['total_required']}",
+    }  # fmt: skip
+    wanted.update({f"{m['name']} credits": f"{m['name']}{m['credits']}{m['required']}" for m in data["modules"]})
+    for label, value in wanted.items():
+        if _compact(value) not in page:
+            v.fail("text", f"页面文字与附件不符：找不到 {label}“{value}”",
+                   f"the page text does not match the attachment: {label} '{value}' is not on it")  # fmt: skip
+    if not any(p.check == "text" for p in v.problems):
+        v.passed.append("text")
+    stem = path.stem
+    if re.fullmatch(r"[0-9A-Za-z_-]{4,64}", stem) and any(ch.isdigit() for ch in stem) and stem != student["id"]:
+        v.fail("filename", f"文件名 {path.name} 是另一学号，而成绩单属于 {student['id']}",
+               f"the file name {path.name} names another student; the transcript is {student['id']}'s")  # fmt: skip
+    if records is not None:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        recorded, where = _records(records, code, student["id"])
+        v.record = where
+        if recorded is None:
+            v.fail("record", f"在 {records} 中找不到验证码 {code} 的签发记录",
+                   f"no issue record for code {code} under {records}")  # fmt: skip
+        elif recorded != sha:
+            v.fail("sha256", f"文件已被改动：SHA-256 为 {sha[:16]}…，签发记录为 {recorded[:16]}…",
+                   f"the file was changed: its SHA-256 is {sha[:16]}…, the record says {recorded[:16]}…")  # fmt: skip
+        else:
+            v.passed.append("sha256")
+    return v
+
+
+def _cn_date(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{int(y)}年{int(m)}月{int(d)}日"
+
+
+def report(v: Verification) -> str:
+    """The verdict for people, Chinese first."""
+    lines = [f"{v.path}"]
+    if v.data:
+        s = v.data["student"]
+        lines.append(f"  {s['name']}（{s['id']}）· {s['department_name']} · 签发 issued {v.data['issue_date']} · 验证码 code {v.code}")
+    if v.record:
+        lines.append(f"  签发记录 record: {v.record}")
+    for p in v.problems:
+        lines.append(f"  ✗ {p}")
+    if v.ok and v.record:
+        lines.append("  ✓ 真实有效：附件、验证码、页面文字与签发记录一致 (genuine: attachment, code, page text and record agree)")
+    elif v.ok:
+        lines.append("  ✓ 附件、验证码与页面文字一致 (attachment, code and page text agree)")
+    else:
+        lines.append(f"  ✗ 未通过核验：{len(v.problems)} 项不符 (NOT verified: {len(v.problems)} problem(s))")
+    return "\n".join(lines)

@@ -1,0 +1,195 @@
+/* Transcript verification in the browser, with static files only (see dekt/site/sealed.py for the format).
+ *
+ * The code (as printed: DK-XXXX-XXXX-XXXX-XXXX) names a record: the first 32 hex digits of
+ * SHA-256("dekt-verify/1 name\0" + code). Records sit in buckets verify/<first k digits>.json (k from
+ * verify/index.json); a record is AES-256-GCM encrypted under HKDF-SHA256(code), the name as associated
+ * data. Without the code nothing can be found or read. WebCrypto needs a secure context (HTTPS or localhost).
+ */
+(function () {
+  "use strict";
+
+  var ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford's base 32: no I, L, O, U
+  var enc = new TextEncoder();
+
+  /* A code as typed (any case, spaces, O for 0, I or L for 1) in its printed form, or null. */
+  function normalize(text) {
+    var raw = String(text || "").toUpperCase().replace(/[\s\-‐-―－]/g, "");
+    if (raw.indexOf("DK") === 0) raw = raw.slice(2);
+    raw = raw.replace(/O/g, "0").replace(/[IL]/g, "1");
+    if (raw.length !== 16) return null;
+    for (var i = 0; i < raw.length; i++) if (ALPHABET.indexOf(raw[i]) < 0) return null;
+    return "DK-" + raw.match(/.{4}/g).join("-");
+  }
+
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function b64(text) {
+    var bin = atob(text), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function recordName(code) {
+    return crypto.subtle.digest("SHA-256", enc.encode("dekt-verify/1 name\u0000" + code)).then(function (d) { return hex(d).slice(0, 32); });
+  }
+
+  function getJSON(url) {
+    return fetch(url, { cache: "no-cache" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
+      return r.json();
+    });
+  }
+
+  function open(code, name, entry) {
+    return crypto.subtle.importKey("raw", enc.encode(code), "HKDF", false, ["deriveKey"]).then(function (ikm) {
+      return crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: enc.encode("dekt-verify/1"), info: enc.encode("aes-256-gcm") },
+        ikm, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
+    }).then(function (key) {
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: b64(entry.iv), additionalData: enc.encode(name) }, key, b64(entry.data));
+    }).then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
+  }
+
+  /* The record for a code: {record} when found, {record: null} when no transcript has this code. */
+  function lookup(code) {
+    return Promise.all([getJSON("index.json"), recordName(code)]).then(function (got) {
+      var k = got[0].prefix, name = got[1];
+      return getJSON(name.slice(0, k) + ".json").then(function (bucket) {
+        var entry = bucket.records[name];
+        return entry ? open(code, name, entry).then(function (record) { return { record: record }; }) : { record: null };
+      });
+    });
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { if (k === "text") node.textContent = attrs[k]; else node.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  function field(dl, label, value) {
+    if (value === undefined || value === null || value === "") return;
+    dl.appendChild(el("dt", { text: label }));
+    dl.appendChild(el("dd", { text: String(value) }));
+  }
+
+  function table(head, rows) {
+    var t = el("table", { "class": "dekt-table" });
+    t.appendChild(el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { text: h }); }))]));
+    t.appendChild(el("tbody", {}, rows.map(function (r) { return el("tr", {}, r.map(function (c) { return el("td", { text: c }); })); })));
+    return t;
+  }
+
+  var current = null;
+
+  function show(state, build) {
+    var box = document.getElementById("dekt-result");
+    box.hidden = false;
+    box.setAttribute("data-state", state);
+    box.textContent = "";
+    build(box);
+    document.getElementById("dekt-pdf-check").hidden = state !== "genuine";
+  }
+
+  function showRecord(code, r) {
+    current = r;
+    show("genuine", function (box) {
+      box.appendChild(el("h3", {}, [el("span", { "class": "ok", text: "✓ 真实有效" }), " · Genuine transcript"]));
+      box.appendChild(el("p", { text: "验证码 " + code + " 对应一份由" + (r.issuer || "本校") + "签发的第二课堂成绩单。请核对下列内容与您手中的成绩单一致。" }));
+      var dl = el("dl");
+      field(dl, "姓名 Name", r.name);
+      field(dl, "学号 Student id", r.student_id);
+      field(dl, "系部 Department", r.department);
+      field(dl, "年级 Cohort", r.enrollment_year ? r.enrollment_year + " 级" : "");
+      field(dl, "签发日期 Issued", r.issue_date);
+      field(dl, "签发单位 Issuer", r.issuer);
+      field(dl, "总学分 Total credits", r.total);
+      field(dl, "毕业要求 Graduation requirements", r.graduation_met === true ? "已达到 met" : r.graduation_met === false ? "尚未达到 not yet met" : "");
+      box.appendChild(dl);
+      if (r.modules && r.modules.length) {
+        box.appendChild(table(["模块 Module", "学分 Credits", "模块要求 Requirement"], r.modules.map(function (m) {
+          return [m.name, String(m.credits), m.met ? "已达到" : "未达到"];
+        })));
+      }
+      if (r.items && r.items.length) {
+        box.appendChild(table(["日期", "活动", "学分", "认定"], r.items.map(function (it) {
+          var c = it.certified;
+          return [it.date, it.activity, String(it.credits) + (it.counted === false ? "（未计入）" : ""),
+                  c ? "#" + c.pr + (c.merged_at ? " · " + String(c.merged_at).slice(0, 10) : "") : ""];
+        })));
+      }
+      if (r.pdf_sha256) {
+        box.appendChild(el("p", { "class": "dekt-meta" }, ["PDF 文件指纹 SHA-256：", el("span", { "class": "dekt-hash", text: r.pdf_sha256 })]));
+      }
+    });
+  }
+
+  function verify(text) {
+    var code = normalize(text);
+    if (!code) {
+      show("invalid", function (box) {
+        box.appendChild(el("h3", {}, [el("span", { "class": "bad", text: "验证码格式不正确" }), " · Not a code"]));
+        box.appendChild(el("p", { text: "验证码由 DK 和 16 个字母或数字组成，形如 DK-XXXX-XXXX-XXXX-XXXX。请对照成绩单重新输入。" }));
+      });
+      return Promise.resolve();
+    }
+    document.getElementById("dekt-code").value = code;
+    if (!(window.crypto && crypto.subtle)) {
+      show("error", function (box) {
+        box.appendChild(el("p", { text: "浏览器不允许本页在不安全的连接上进行加密运算。请通过 HTTPS 打开本页。 (Open this page over HTTPS.)" }));
+      });
+      return Promise.resolve();
+    }
+    return lookup(code).then(function (found) {
+      if (found.record) return showRecord(code, found.record);
+      current = null;
+      show("unknown", function (box) {
+        box.appendChild(el("h3", {}, [el("span", { "class": "bad", text: "✗ 未找到该验证码" }), " · No transcript has this code"]));
+        box.appendChild(el("p", { text: "本校没有签发过验证码为 " + code + " 的成绩单。请核对输入；若验证码无误，这份成绩单不是本校签发的，或已被改动。" }));
+      });
+    }).catch(function (err) {
+      show("error", function (box) {
+        box.appendChild(el("p", { text: "暂时无法完成验证，请稍后重试。 (Verification failed: " + err.message + ")" }));
+      });
+    });
+  }
+
+  function checkPdf(file) {
+    var box = document.getElementById("dekt-pdf-result");
+    return file.arrayBuffer().then(function (buf) { return crypto.subtle.digest("SHA-256", buf); }).then(function (d) {
+      var sum = hex(d), same = current && current.pdf_sha256 === sum;
+      box.hidden = false;
+      box.setAttribute("data-state", same ? "genuine" : "invalid");
+      box.textContent = "";
+      box.appendChild(el("p", {}, [el("span", { "class": same ? "ok" : "bad", text: same ? "✓ 文件与签发记录一致，未被改动。" : "✗ 文件与签发记录不一致：它被改动过，或不是这份成绩单。" })]));
+      box.appendChild(el("p", { "class": "dekt-meta" }, ["所选文件的 SHA-256：", el("span", { "class": "dekt-hash", text: sum })]));
+    });
+  }
+
+  var form = document.getElementById("dekt-verify");
+  if (!form) return;
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var code = document.getElementById("dekt-code").value;
+    var url = new URL(window.location.href);
+    url.search = "";
+    url.hash = normalize(code) ? "code=" + normalize(code) : "";
+    history.replaceState(null, "", url.toString());
+    verify(code);
+  });
+  document.getElementById("dekt-pdf").addEventListener("change", function (ev) {
+    if (ev.target.files && ev.target.files[0]) checkPdf(ev.target.files[0]);
+  });
+  /* Arriving from the QR code: ?code=… (or #code=…, which never reaches the server's log). */
+  var params = new URLSearchParams(window.location.search);
+  var fromHash = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  var given = params.get("code") || fromHash.get("code");
+  if (given) {
+    document.getElementById("dekt-code").value = given;
+    verify(given);
+  }
+  window.dektVerify = { normalize: normalize, verify: verify };
+})();
