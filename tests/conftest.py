@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,3 +25,14 @@ def repo_factory(tmp_path):
         return helpers.make_repo(tmp_path, roster_rows, files, **kwargs)
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def font_cache(tmp_path_factory):
+    """One font cache for the session (and for the dekt processes the tests start), as a user's cache would be."""
+    keep = os.environ.get("DEKT_FONT_CACHE")
+    path = Path(keep) if keep else tmp_path_factory.mktemp("fonts")
+    os.environ["DEKT_FONT_CACHE"] = str(path)
+    yield path
+    if keep is None:
+        os.environ.pop("DEKT_FONT_CACHE", None)

@@ -1,6 +1,6 @@
 """Transcripts: real PDFs rendered by WeasyPrint and read back (text, fonts, pages, attachment, bytes).
 
-Fonts are built once per session into a shared cache (``DEKT_FONT_CACHE``), as a user's cache would be.
+Fonts are built once per session into a shared cache (``DEKT_FONT_CACHE``, see conftest.py), as a user's cache would be.
 """
 
 from __future__ import annotations
@@ -32,17 +32,6 @@ RARE = (  # names with characters outside GB 2312, as they are written
     ("2013010001", "韩彧芳"), ("2012010001", "陶珺思"), ("2013020001", "袁龑超"),
 )  # fmt: skip
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def font_cache(tmp_path_factory):
-    """One font cache for the session (and for the dekt processes the tests start)."""
-    keep = os.environ.get("DEKT_FONT_CACHE")
-    path = Path(keep) if keep else tmp_path_factory.mktemp("fonts")
-    os.environ["DEKT_FONT_CACHE"] = str(path)
-    yield path
-    if keep is None:
-        os.environ.pop("DEKT_FONT_CACHE", None)
 
 
 def rare_roster():

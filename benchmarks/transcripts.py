@@ -1,0 +1,155 @@
+"""Transcript speed: the naive way beside the project's way, and whole builds, cold and after one claim changed.
+
+1. One transcript, side by side in one run: WeasyPrint with the system Noto CJK font files (the naive way:
+   WeasyPrint subsets the 20 MB collections for every PDF) and the project's way (the small fonts cut once
+   per run and cached). Targets: a ratio of at least 30×, at most 0.25 s per one-page transcript.
+2. ``dekt build`` of the demo school (site and transcripts) as a whole process: cold (empty output, empty
+   font cache), then after one claim changed (only that student's transcript is rendered again).
+3. The same for a generated school of 5,000 students (``--students``; ``--skip-big`` leaves it out).
+
+    python benchmarks/transcripts.py [--students 5000] [--skip-big] [--runs 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTO = Path("/usr/share/fonts/opentype/noto")
+NOW = "2016-07-20T10:00:00+08:00"
+
+
+def dekt(*args, cwd: Path, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "dekt.cli", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})  # fmt: skip
+    seconds = time.perf_counter() - start
+    if run.returncode:
+        raise SystemExit(f"dekt {' '.join(map(str, args))} failed:\n{run.stderr[-3000:]}")
+    return seconds, run
+
+
+def rendered(stdout: str) -> str:
+    m = re.search(r"成绩单 transcripts: (\d+) 份生成 rendered, (\d+) 份未变 unchanged", stdout)
+    return f"{m.group(1)} rendered, {m.group(2)} unchanged" if m else "?"
+
+
+def one_transcript(runs: int, cache: Path) -> None:
+    """Part 1: the same transcript, the naive way and the project's way, in one process."""
+    sys.path.insert(0, str(ROOT))
+    from pypdf import PdfReader
+    from weasyprint.text.fonts import FontConfiguration
+
+    from dekt.check import check_repository
+    from dekt.ledger_view import ledger_data
+    from dekt.transcript import canonical, fonts, render
+    from dekt.transcript.writer import check_fonts, prepare_jobs
+
+    checked = check_repository(ROOT)
+    rules = checked.rules
+    # The student with the fewest items: a one-page transcript.
+    sid = min(checked.ledgers, key=lambda s: (len(checked.ledgers[s].items), s))
+    data = canonical.transcript_data(ledger_data(checked.ledgers[sid], rules), rules, date(2016, 7, 20))
+    code = canonical.verification_code(data)
+    specs = fonts.configured(rules, ROOT)
+    check_fonts(specs)
+
+    start = time.perf_counter()
+    [job], built = prepare_jobs({sid: data}, specs, cache, cache, rules.school.institution.url)
+    font_seconds = time.perf_counter() - start
+    ours = []
+    config = FontConfiguration()
+    for _ in range(runs):
+        t = time.perf_counter()
+        body, _, _ = render.pdf(job.data, job.code, list(job.faces), font_config=config, page_html=job.page)
+        ours.append(time.perf_counter() - t)
+    pages = len(PdfReader(__import__("io").BytesIO(body)).pages)
+
+    system = [render.FontFace("Noto Serif CJK SC", "normal", NOTO / "NotoSerifCJK-Regular.ttc"),
+              render.FontFace("Noto Serif CJK SC", "bold", NOTO / "NotoSerifCJK-Bold.ttc")]  # fmt: skip
+    naive = []
+    for _ in range(max(1, min(runs, 3))):
+        t = time.perf_counter()
+        naive_body, _, _ = render.pdf(data, code, system, font_config=FontConfiguration())
+        naive.append(time.perf_counter() - t)
+    naive_pages = len(PdfReader(__import__("io").BytesIO(naive_body)).pages)
+
+    m_ours, m_naive = statistics.median(ours), statistics.median(naive)
+    print(f"1. one transcript ({sid}, {len(data['items'])} items, {pages} page(s); naive: {naive_pages} page(s))")
+    print(f"   naive (system Noto CJK, {len(naive)} runs):   median {m_naive:7.3f} s   PDF {len(naive_body) / 1024:7.0f} KiB")
+    print(f"   dekt  (cached subsets, {len(ours)} runs):    median {m_ours:7.3f} s   PDF {len(body) / 1024:7.0f} KiB"
+          f"   = {m_ours / pages:.3f} s per page")
+    print(f"   ratio naive / dekt: {m_naive / m_ours:.0f}×   (target ≥ 30×, ≤ 0.25 s per one-page transcript)")
+    print(f"   fonts cut for this run: {built} in {font_seconds:.1f} s (once per font file and character set, then cached)")
+
+
+def school_build(label: str, repo: Path, out: Path, cache: Path, prs: Path | None, runs: int) -> None:
+    """Parts 2 and 3: ``dekt build`` cold, unchanged, and after one claim changed."""
+    extra = ["--prs", prs] if prs else []
+    env = {"DEKT_FONT_CACHE": str(cache)}
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    cold, run = dekt("build", "--out", out, "--now", NOW, *extra, cwd=repo, env=env)
+    students = len(list((out / "private/transcripts").glob("*.pdf")))
+    pages = sum(1 for _ in (out / "site").rglob("index.html"))
+    print(f"{label}: {students:,} students, {pages} site pages")
+    print(f"   cold (no output, no font cache):  {cold:7.1f} s   {rendered(run.stdout)}"
+          f"   = {cold / students:.3f} s per student")
+    same = [dekt("build", "--out", out, "--now", NOW, *extra, cwd=repo, env=env)[0] for _ in range(runs)]
+    print(f"   nothing changed ({runs} runs):      median {statistics.median(same):7.1f} s")
+    claims = sorted((repo / "records/claims").rglob("*.yaml"))
+    target = next(p for p in claims if "student:" in p.read_text(encoding="utf-8"))
+    original = target.read_text(encoding="utf-8")
+    changed = []
+    try:
+        for i in range(runs):
+            text = re.sub(r"^activity: (.*)$", lambda m: f"activity: {m.group(1)}（修订{i}）", original, count=1, flags=re.M)
+            target.write_text(text, encoding="utf-8")
+            seconds, run = dekt("build", "--out", out, "--now", NOW, *extra, cwd=repo, env=env)
+            changed.append(seconds)
+        print(f"   one claim changed ({runs} runs):    median {statistics.median(changed):7.1f} s   {rendered(run.stdout)}")
+    finally:
+        target.write_text(original, encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--students", type=int, default=5000)
+    ap.add_argument("--skip-big", action="store_true", help="leave out the generated school")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keep", help="work in this folder and keep it")
+    args = ap.parse_args()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dekt-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"{os.cpu_count()} cores; work folder {work}")
+    try:
+        one_transcript(args.runs, work / "fonts-one")
+        # The demo: the repository `dekt demo` lays out, with its batch on notice.
+        dekt("demo", "--out", work / "demo", cwd=ROOT, env={"DEKT_FONT_CACHE": str(work / "fonts-demo")})
+        repo = work / "demo" / "demo-repo"
+        school_build("2. demo school", repo, work / "demo-out", work / "fonts-demo", repo / ".dekt-demo/prs.json", args.runs)
+        if not args.skip_big:
+            big = work / "big"
+            t0 = time.perf_counter()
+            _, gen = dekt("demo-data", "--students", args.students, "--seed", 2026, big, cwd=ROOT)
+            stats = json.loads(gen.stdout)
+            print(f"   (generated {stats['students']:,} students, {stats['claims']:,} claims in {time.perf_counter() - t0:.0f} s)")
+            school_build(f"3. generated school", big, work / "big-out", work / "fonts-big", None, max(1, args.runs // 2))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
