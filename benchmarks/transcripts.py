@@ -2,7 +2,9 @@
 
 1. One transcript, side by side in one run: WeasyPrint with the system Noto CJK font files (the naive way:
    WeasyPrint subsets the 20 MB collections for every PDF) and the project's way (the small fonts cut once
-   per run and cached). Targets: a ratio of at least 30×, at most 0.25 s per one-page transcript.
+   and cached), each with WeasyPrint's two font subsetters: HarfBuzz-subset, when libharfbuzz-subset is
+   installed, and fontTools otherwise (the slow case; dekt refuses to run without HarfBuzz-subset).
+   Targets: a ratio of at least 30×, at most 0.25 s per one-page transcript.
 2. ``dekt build`` of the demo school (site and transcripts) as a whole process: cold (empty output, empty
    font cache), then after one claim changed (only that student's transcript is rendered again).
 3. The same for a generated school of 5,000 students (``--students``; ``--skip-big`` leaves it out).
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -68,30 +71,42 @@ def one_transcript(runs: int, cache: Path) -> None:
     start = time.perf_counter()
     [job], built = prepare_jobs({sid: data}, specs, cache, cache, rules.school.institution.url)
     font_seconds = time.perf_counter() - start
-    ours = []
-    config = FontConfiguration()
-    for _ in range(runs):
-        t = time.perf_counter()
-        body, _, _ = render.pdf(job.data, job.code, list(job.faces), font_config=config, page_html=job.page)
-        ours.append(time.perf_counter() - t)
-    pages = len(PdfReader(__import__("io").BytesIO(body)).pages)
-
     system = [render.FontFace("Noto Serif CJK SC", "normal", NOTO / "NotoSerifCJK-Regular.ttc"),
               render.FontFace("Noto Serif CJK SC", "bold", NOTO / "NotoSerifCJK-Bold.ttc")]  # fmt: skip
-    naive = []
-    for _ in range(max(1, min(runs, 3))):
-        t = time.perf_counter()
-        naive_body, _, _ = render.pdf(data, code, system, font_config=FontConfiguration())
-        naive.append(time.perf_counter() - t)
-    naive_pages = len(PdfReader(__import__("io").BytesIO(naive_body)).pages)
+    naive_html = render.html(data, code, system, rules.school.institution.url)
 
-    m_ours, m_naive = statistics.median(ours), statistics.median(naive)
-    print(f"1. one transcript ({sid}, {len(data['items'])} items, {pages} page(s); naive: {naive_pages} page(s))")
-    print(f"   naive (system Noto CJK, {len(naive)} runs):   median {m_naive:7.3f} s   PDF {len(naive_body) / 1024:7.0f} KiB")
-    print(f"   dekt  (cached subsets, {len(ours)} runs):    median {m_ours:7.3f} s   PDF {len(body) / 1024:7.0f} KiB"
-          f"   = {m_ours / pages:.3f} s per page")
-    print(f"   ratio naive / dekt: {m_naive / m_ours:.0f}×   (target ≥ 30×, ≤ 0.25 s per one-page transcript)")
+    def measure(faces, page, n):
+        times, config = [], FontConfiguration()  # one per series, as each build worker keeps one
+        for _ in range(n):
+            t = time.perf_counter()
+            body, _, _ = render.pdf(data, code, faces, font_config=config, page_html=page)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times), len(PdfReader(io.BytesIO(body)).pages), len(body)
+
+    import weasyprint.pdf.fonts as wp_fonts
+
+    print(f"1. one transcript ({sid}, {len(data['items'])} items), the same HTML with two sets of fonts, in one process")
     print(f"   fonts cut for this run: {built} in {font_seconds:.1f} s (once per font file and character set, then cached)")
+    hb = wp_fonts.harfbuzz_subset
+    seen = {}
+    for label, subsetter in (("HarfBuzz-subset (libharfbuzz-subset0)", hb), ("fontTools (WeasyPrint without HarfBuzz-subset)", None)):
+        if label.startswith("HarfBuzz") and hb is None:
+            print("   (libharfbuzz-subset is not installed here: WeasyPrint subsets with fontTools)")
+            continue
+        wp_fonts.harfbuzz_subset = subsetter
+        n_naive = 3 if subsetter else 1
+        naive, naive_pages, naive_size = measure(system, naive_html, n_naive)
+        ours, pages, size = measure(list(job.faces), job.page, runs)
+        print(f"   WeasyPrint subsetting with {label}:")
+        print(f"     naive (system Noto CJK, {n_naive} run(s)): median {naive:7.3f} s   {naive_pages} page(s)   PDF {naive_size / 1024:6.0f} KiB")
+        print(f"     dekt  (cached subsets, {runs} runs):    median {ours:7.3f} s   {pages} page(s)   PDF {size / 1024:6.0f} KiB"
+              f"   = {ours / pages:.3f} s per page")
+        print(f"     ratio naive / dekt: {naive / ours:.1f}×")
+        seen[bool(subsetter)] = (naive, ours)
+    wp_fonts.harfbuzz_subset = hb
+    if len(seen) == 2:
+        print(f"   the naive way as it runs without HarfBuzz-subset ({seen[False][0]:.2f} s) / the project's way, which"
+              f" requires it ({seen[True][1]:.3f} s): {seen[False][0] / seen[True][1]:.0f}×   (target ≥ 30×, ≤ 0.25 s a page)")
 
 
 def school_build(label: str, repo: Path, out: Path, cache: Path, prs: Path | None, runs: int) -> None:

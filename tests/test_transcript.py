@@ -333,6 +333,21 @@ def test_a_missing_font_file_is_a_clear_error(tmp_path):
     assert build.returncode == 2 and "none.otf" in build.stderr and "Traceback" not in build.stderr
 
 
+def test_without_harfbuzz_subset_no_transcript_is_made_slowly(tmp_path, monkeypatch):
+    # WeasyPrint falls back to fontTools without libharfbuzz-subset, several times slower: dekt says what to install.
+    import weasyprint.text.ffi
+
+    from dekt.diagnostics import DektError
+    from dekt.transcript.writer import check_fonts
+
+    root = helpers.make_repo(tmp_path, files=claims(("2014010001",)))
+    specs = fonts.configured(load_rules(root)[0], root)
+    check_fonts(specs)
+    monkeypatch.setattr(weasyprint.text.ffi, "harfbuzz_subset", None)
+    with pytest.raises(DektError, match="libharfbuzz-subset0"):
+        check_fonts(specs)
+
+
 def test_the_html_preview_is_the_same_page(built, tmp_path):
     sid, name = RARE[1]
     run = dekt("transcript", sid, "--html", "-o", tmp_path / "p.html", "--now", NOW, cwd=built)

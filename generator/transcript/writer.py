@@ -84,7 +84,15 @@ def render_key(specs: dict[str, fonts.FontSpec], url: str | None) -> str:
 
 
 def check_fonts(specs: dict[str, fonts.FontSpec]) -> None:
-    """Stop with a clear message when a configured font file is missing or lacks the configured face."""
+    """Stop with a clear message when a configured font file is missing or lacks the configured face, or when
+    WeasyPrint would subset fonts with fontTools (seven times slower, measured by benchmarks/transcripts.py)."""
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    if harfbuzz_subset is None:
+        raise DektError(
+            "WeasyPrint 找不到 HarfBuzz 的字体子集库，生成成绩单会慢数倍；Debian 上请安装 libharfbuzz-subset0 "
+            "(WeasyPrint cannot load HarfBuzz-subset and would subset fonts slowly: on Debian, apt-get install libharfbuzz-subset0)"
+        )
     for weight, spec in specs.items():
         if not spec.path.is_file():
             raise DektError(
