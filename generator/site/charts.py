@@ -123,11 +123,23 @@ def hbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     return _figure(svg, title, height, note)
 
 
+def _y_axis(ticks: list[float], base: float, scale: float, left: float, right: float, unit: str, unit_y: float) -> list[str]:
+    """The horizontal grid lines with their values, and the unit above the axis."""
+    out = []
+    for t in ticks:
+        y = base - t * scale
+        out.append(f'<line class="grid" x1="{left}" y1="{_num(y)}" x2="{WIDTH - right}" y2="{_num(y)}"/>')
+        out.append(f'<text class="tick" x="{left - 6}" y="{_num(y + 4)}" text-anchor="end">{_value(t, 2)}</text>')
+    if unit:
+        out.append(f'<text class="tick" x="{left - 6}" y="{_num(unit_y)}" text-anchor="end">{escape(unit)}</text>')
+    return out
+
+
 def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "", decimals: int = 0, stacked: bool = False,
          marker: tuple[float, str] | None = None, sublabels: list[str] | None = None, note: str | None = None) -> str:  # fmt: skip
     """Vertical bars over a short axis (years, semesters, histogram bins); ``marker`` draws a dashed line at x."""
     legend = len(series) > 1
-    top, bottom, left, right = (34 if legend else 12), (40 if sublabels else 26), 44, 12
+    top, bottom, left, right = (34 if legend else 26 if unit else 12), (40 if sublabels else 26), 44, 12
     plot_h = 220
     height = top + plot_h + bottom
     totals = [sum(s.values[i] or 0 for s in series) if stacked else max((s.values[i] or 0) for s in series) for i in range(len(labels))]
@@ -136,12 +148,7 @@ def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     base = top + plot_h
     slot = (WIDTH - left - right) / max(len(labels), 1)
     svg = _legend(series, 14) if legend else []
-    for t in ticks:
-        y = base - t * scale
-        svg.append(f'<line class="grid" x1="{left}" y1="{_num(y)}" x2="{WIDTH - right}" y2="{_num(y)}"/>')
-        svg.append(f'<text class="tick" x="{left - 6}" y="{_num(y + 4)}" text-anchor="end">{_value(t, 2)}</text>')
-    if unit:
-        svg.append(f'<text class="tick" x="{left - 6}" y="{_num(top - (20 if legend else 2))}" text-anchor="end">{escape(unit)}</text>')
+    svg += _y_axis(ticks, base, scale, left, right, unit, top - (20 if legend else 14))
     inner = slot * 0.78
     for i, label in enumerate(labels):
         x0 = left + i * slot + (slot - inner) / 2
@@ -186,7 +193,7 @@ def line(title: str, labels: list[str], series: list[Series], *, unit: str = "",
          sublabels: list[str] | None = None, note: str | None = None) -> str:  # fmt: skip
     """Lines over an ordered axis (semesters), a point and its value at each label."""
     legend = len(series) > 1
-    top, bottom, left, right = (34 if legend else 14), (40 if sublabels else 26), 44, 20
+    top, bottom, left, right = (34 if legend else 26 if unit else 14), (40 if sublabels else 26), 44, 20
     plot_h = 220
     height = top + plot_h + bottom
     ticks = nice_ticks(max((v or 0 for s in series for v in s.values), default=0))
@@ -194,12 +201,7 @@ def line(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     base = top + plot_h
     slot = (WIDTH - left - right) / max(len(labels), 1)
     svg = _legend(series, 14) if legend else []
-    for t in ticks:
-        y = base - t * scale
-        svg.append(f'<line class="grid" x1="{left}" y1="{_num(y)}" x2="{WIDTH - right}" y2="{_num(y)}"/>')
-        svg.append(f'<text class="tick" x="{left - 6}" y="{_num(y + 4)}" text-anchor="end">{_value(t, 2)}</text>')
-    if unit:
-        svg.append(f'<text class="tick" x="{left - 6}" y="{_num(top - (20 if legend else 4))}" text-anchor="end">{escape(unit)}</text>')
+    svg += _y_axis(ticks, base, scale, left, right, unit, top - (20 if legend else 14))
     for i, label in enumerate(labels):
         cx = left + i * slot + slot / 2
         svg.append(f'<text x="{_num(cx)}" y="{_num(base + 16)}" text-anchor="middle">{escape(label)}</text>')
