@@ -9,7 +9,7 @@
    font cache), then after one claim changed (only that student's transcript is rendered again).
 3. The same for a generated school of 5,000 students (``--students``; ``--skip-big`` leaves it out).
 
-    python benchmarks/transcripts.py [--students 5000] [--skip-big] [--runs 5] [--keep DIR]
+    python benchmarks/transcripts.py [--students 5000] [--skip-one] [--skip-demo] [--skip-big] [--runs 5] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -141,6 +141,8 @@ def school_build(label: str, repo: Path, out: Path, cache: Path, prs: Path | Non
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--students", type=int, default=5000)
+    ap.add_argument("--skip-one", action="store_true", help="leave out the one-transcript comparison")
+    ap.add_argument("--skip-demo", action="store_true", help="leave out the demo school")
     ap.add_argument("--skip-big", action="store_true", help="leave out the generated school")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", help="work in this folder and keep it")
@@ -149,11 +151,12 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} cores; work folder {work}")
     try:
-        one_transcript(args.runs, work / "fonts-one")
-        # The demo: the repository `dekt demo` lays out, with its batch on notice.
-        dekt("demo", "--out", work / "demo", cwd=ROOT, env={"DEKT_FONT_CACHE": str(work / "fonts-demo")})
-        repo = work / "demo" / "demo-repo"
-        school_build("2. demo school", repo, work / "demo-out", work / "fonts-demo", repo / ".dekt-demo/prs.json", args.runs)
+        if not args.skip_one:
+            one_transcript(args.runs, work / "fonts-one")
+        if not args.skip_demo:  # the repository `dekt demo` lays out, with its batch on notice
+            dekt("demo", "--out", work / "demo", cwd=ROOT, env={"DEKT_FONT_CACHE": str(work / "fonts-demo")})
+            repo = work / "demo" / "demo-repo"
+            school_build("2. demo school", repo, work / "demo-out", work / "fonts-demo", repo / ".dekt-demo/prs.json", args.runs)
         if not args.skip_big:
             big = work / "big"
             t0 = time.perf_counter()

@@ -55,8 +55,7 @@ def font_problems(root: Path, rules, roster: dict, entries, locator) -> list[Dia
     specs = fonts.configured(rules, root)
     covered = None
     for weight, spec in specs.items():
-        try:
-            spec.index()
+        try:  # the character map is cached on disk (keyed by file, size, time and face): no font is opened warm
             codes = fonts.cmap(spec, fonts.cache_dir(root))
         except Exception as exc:  # a missing file, or not a font: transcripts cannot be made
             line, col = _where(_read(root, SCHOOL_FILE, {}), "transcript:")
