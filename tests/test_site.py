@@ -330,3 +330,28 @@ def test_search_finds_a_chinese_word_inside_chinese_text(page, word, where):
     assert any(f"{where}/" in link for link in links), links
     marks = [m.inner_text() for m in pg.locator(".md-search-result mark").all()]
     assert marks and all(m in word for m in marks), marks  # the words highlighted are (parts of) the word searched
+
+
+def test_the_private_lists_are_right(demo, ledgers, roster):
+    # Ranking (评优): one file per department and cohort, by total credits, ties sharing a rank.
+    for path in sorted((demo / "private/ranking").glob("*.csv")):
+        dept, cohort = path.stem.rsplit("-", 1)
+        with open(path, encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        expected = {sid for sid, r in roster.items() if r["department"] == dept and r["enrollment_year"] == cohort}
+        assert {r["学号"] for r in rows} == expected and rows
+        totals = [Decimal(r["总学分"]) for r in rows]
+        assert totals == sorted(totals, reverse=True)
+        for r, prev in zip(rows[1:], rows):
+            assert (r["名次"] == prev["名次"]) == (r["总学分"] == prev["总学分"])
+        assert all(Decimal(r["总学分"]) == Decimal(ledgers[r["学号"]]["total"]) for r in rows)
+    # At risk (for counsellors): only students still studying who do not meet the requirements yet.
+    listed = set()
+    for path in (demo / "private/at-risk").glob("*.csv"):
+        with open(path, encoding="utf-8-sig") as fh:
+            for r in csv.DictReader(fh):
+                listed.add(r["学号"])
+                assert roster[r["学号"]]["department"] == path.stem
+    assert listed
+    for sid in listed:
+        assert not ledgers[sid]["graduation_met"] and roster[sid]["status"] in ("enrolled", "suspended")
