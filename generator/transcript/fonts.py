@@ -1,7 +1,7 @@
 """Small fonts built for the job from the configured CJK font, and the check that it covers every character.
 
 Embedding a system CJK font (tens of MB, 65,000 glyphs) makes WeasyPrint subset it for every PDF, which
-is slow. Instead each transcript uses two small fonts cut from the configured one with fontTools:
+is slow. Instead each transcript uses two small fonts cut from the configured one:
 
 * the base font, a fixed character set (GB 2312 and ASCII, a few symbols): built once per font file and
   cached; it never changes, so a transcript's bytes do not depend on which other students are in the run;
@@ -9,7 +9,9 @@ is slow. Instead each transcript uses two small fonts cut from the configured on
   喆), cut from the full font and cached by that set; its glyph order follows the full font, so the same
   characters always give the same font bytes.
 
-Both are subsets of one face, so the printed glyphs are the configured font's own.
+Both are subsets of one face, so the printed glyphs are the configured font's own. They are cut with
+HarfBuzz's subsetter (uharfbuzz), which takes a twentieth of a second for the base font where fontTools
+takes ten; fontTools reads the character map and finds the face in a collection.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-BASE_VERSION = "1"  # bump when the base character set or the subsetting options change
+BASE_VERSION = "2"  # bump when the base character set or the subsetting options change
 WEIGHTS = ("regular", "bold")
 
 # Symbols the transcript uses that GB 2312's table lacks or maps elsewhere.
@@ -148,34 +150,36 @@ def _file_digest(path: str, size: int, mtime: int) -> str:
 
 
 def font_key(spec: FontSpec) -> str:
-    """What a built font depends on: the font file's content, the face, fontTools' version and ours."""
-    import fontTools
+    """What a built font depends on: the font file's content, the face, the subsetter's version and ours."""
+    import uharfbuzz
 
     st = spec.path.stat()
     digest = _file_digest(str(spec.path), st.st_size, st.st_mtime_ns)
-    return hashlib.sha256(f"{digest}\0{spec.face}\0{fontTools.version}\0{BASE_VERSION}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{digest}\0{spec.face}\0{uharfbuzz.__version__}\0{BASE_VERSION}".encode()).hexdigest()[:16]
+
+
+# Tables a transcript does not need: CJK text is set without layout features, horizontally.
+_DROPPED = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "VORG", "vhea", "vmtx", "DSIG")
 
 
 def subset(spec: FontSpec, chars: set[str] | frozenset[str], out: Path) -> Path:
-    """Cut the face down to ``chars`` (layout tables dropped: CJK text needs none) and save it, atomically."""
-    from fontTools import subset as ft_subset
-    from fontTools.ttLib import TTFont
+    """Cut the face down to ``chars`` (no layout tables, no hinting) and save it, atomically."""
+    import uharfbuzz as hb
 
-    font = TTFont(spec.path, fontNumber=spec.index(), lazy=True, recalcTimestamp=False)
-    options = ft_subset.Options()
-    options.layout_features = []
-    options.drop_tables += ["GSUB", "GPOS", "BASE", "VORG", "vhea", "vmtx", "DSIG"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.prune_unicode_ranges = False
-    options.hinting = False
-    options.desubroutinize = True
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
-    subsetter.subset(font)
+    face = hb.Face(hb.Blob.from_file_path(str(spec.path)), spec.index())
+    request = hb.SubsetInput()
+    for ch in sorted(chars):
+        request.unicode_set.add(ord(ch))
+    for tag in _DROPPED:
+        request.drop_table_tag_set.add(int.from_bytes(tag.encode("ascii"), "big"))
+    request.flags = (hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NOTDEF_OUTLINE
+                     | hb.SubsetFlags.NO_LAYOUT_CLOSURE)  # fmt: skip
+    built = hb.subset(face, request)
+    if built is None:
+        raise ValueError(f"HarfBuzz could not subset {spec.path}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-    font.save(tmp)
+    tmp.write_bytes(built.blob.data)
     os.replace(tmp, out)
     return out
 

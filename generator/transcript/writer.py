@@ -79,7 +79,7 @@ def render_key(specs: dict[str, fonts.FontSpec], url: str | None) -> str:
     from .. import __version__
 
     parts = [_template_digest(), *(fonts.font_key(s) for s in specs.values()), __version__, url or "",
-             *(version(p) for p in ("weasyprint", "pydyf", "segno", "fonttools"))]  # fmt: skip
+             *(version(p) for p in ("weasyprint", "pydyf", "segno", "uharfbuzz"))]  # fmt: skip
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
