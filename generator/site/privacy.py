@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-_TOKEN = re.compile(r"[0-9A-Za-z]+")
 _URL = re.compile(r"""\b(?:https?:)?//([^/\s"'<>)\\]+)""")
 # Namespace names are identifiers, not requests: SVG and XML namespaces, and the sitemap schema.
 _NAMESPACES = ("www.w3.org", "www.sitemaps.org")
@@ -42,15 +41,20 @@ def readable_text(path: Path) -> str:
     return text
 
 
-def ids_in(text: str, ids: set[str], lengths: set[int]) -> set[str]:
-    """The ids of ``ids`` that occur in ``text``, also inside longer runs of letters and digits."""
-    found = set()
-    for token in _TOKEN.findall(text):
-        for n in lengths:
-            for i in range(len(token) - n + 1):
-                if token[i : i + n] in ids:
-                    found.add(token[i : i + n])
-    return found
+def id_patterns(ids: set[str]) -> list[re.Pattern]:
+    """One pattern per id length, matching every window of text of that length made of the characters ids use."""
+    chars = "".join(re.escape(c) for c in sorted(set("".join(ids))))
+    return [re.compile(f"(?=([{chars}]{{{n}}}))") for n in sorted({len(i) for i in ids})]
+
+
+def ids_in(text: str, ids: set[str], patterns: list[re.Pattern] | None = None) -> set[str]:
+    """The ids of ``ids`` that occur in ``text``, also inside longer runs of letters and digits.
+
+    The regular expression engine proposes every window that could be an id (a run of id characters of an
+    id's length, overlapping); only those are looked up, so long base-64 or hex text costs little.
+    """
+    patterns = id_patterns(ids) if patterns is None else patterns
+    return {m.group(1) for p in patterns for m in p.finditer(text) if m.group(1) in ids}
 
 
 def external_hosts(html: str, allowed: set[str]) -> set[str]:
@@ -66,7 +70,7 @@ def external_hosts(html: str, allowed: set[str]) -> set[str]:
 def problems(site: Path, student_ids: set[str], *, private: Path | None = None, site_url: str | None = None) -> list[str]:
     """Everything on the built site that must not be there, one line each (empty: the site is clean)."""
     out: list[str] = []
-    lengths = {len(i) for i in student_ids}
+    patterns = id_patterns(student_ids)
     allowed = {"127.0.0.1", "localhost"} | ({urlsplit(site_url).hostname} if site_url else set())
     private_hashes = {}
     if private is not None and private.is_dir():
@@ -83,7 +87,7 @@ def problems(site: Path, student_ids: set[str], *, private: Path | None = None, 
         if path.suffix.lower() not in _TEXT:
             continue
         text = readable_text(path)
-        leaked = ids_in(text, student_ids, lengths)
+        leaked = ids_in(text, student_ids, patterns)
         if leaked:
             sample = "、".join(sorted(leaked)[:3])
             out.append(f"{rel}: 含 {len(leaked)} 个完整学号，如 {sample} (full student ids)")
