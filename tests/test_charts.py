@@ -44,3 +44,10 @@ def test_the_unit_label_does_not_sit_on_the_top_tick():
     root = svg_of(charts.vbar("达到毕业要求", ["2012 级", "2013 级"], [Series("比例", (80.0, 47.5))], unit="%", decimals=1))
     ys = {t.text: float(t.get("y")) for t in root.iter(f"{SVG}text") if t.get("class") == "tick"}
     assert ys["80"] - ys["%"] >= 12
+
+
+def test_the_unit_label_sits_under_the_legend():
+    two = [Series("综合素质类", (300.0, 112.0)), Series("科研创新类", (19.0, 40.0))]
+    root = svg_of(charts.vbar("各学期计入学分", ["2012-2013", "2013-2014"], two, unit="学分", stacked=True))
+    texts = {t.text: float(t.get("y")) for t in root.iter(f"{SVG}text")}
+    assert texts["学分"] - texts["综合素质类"] >= 12  # the legend's first entry is at the same x

@@ -139,7 +139,7 @@ def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
          marker: tuple[float, str] | None = None, sublabels: list[str] | None = None, note: str | None = None) -> str:  # fmt: skip
     """Vertical bars over a short axis (years, semesters, histogram bins); ``marker`` draws a dashed line at x."""
     legend = len(series) > 1
-    top, bottom, left, right = (34 if legend else 26 if unit else 12), (40 if sublabels else 26), 44, 12
+    top, bottom, left, right = (34 if legend else 12) + (14 if unit else 0), (40 if sublabels else 26), 44, 12
     plot_h = 220
     height = top + plot_h + bottom
     totals = [sum(s.values[i] or 0 for s in series) if stacked else max((s.values[i] or 0) for s in series) for i in range(len(labels))]
@@ -148,7 +148,7 @@ def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     base = top + plot_h
     slot = (WIDTH - left - right) / max(len(labels), 1)
     svg = _legend(series, 14) if legend else []
-    svg += _y_axis(ticks, base, scale, left, right, unit, top - (20 if legend else 14))
+    svg += _y_axis(ticks, base, scale, left, right, unit, top - 14)  # under the legend, over the top tick
     inner = slot * 0.78
     for i, label in enumerate(labels):
         x0 = left + i * slot + (slot - inner) / 2
@@ -193,7 +193,7 @@ def line(title: str, labels: list[str], series: list[Series], *, unit: str = "",
          sublabels: list[str] | None = None, note: str | None = None) -> str:  # fmt: skip
     """Lines over an ordered axis (semesters), a point and its value at each label."""
     legend = len(series) > 1
-    top, bottom, left, right = (34 if legend else 26 if unit else 14), (40 if sublabels else 26), 44, 20
+    top, bottom, left, right = (34 if legend else 12) + (14 if unit else 0), (40 if sublabels else 26), 44, 20
     plot_h = 220
     height = top + plot_h + bottom
     ticks = nice_ticks(max((v or 0 for s in series for v in s.values), default=0))
@@ -201,7 +201,7 @@ def line(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     base = top + plot_h
     slot = (WIDTH - left - right) / max(len(labels), 1)
     svg = _legend(series, 14) if legend else []
-    svg += _y_axis(ticks, base, scale, left, right, unit, top - (20 if legend else 14))
+    svg += _y_axis(ticks, base, scale, left, right, unit, top - 14)  # under the legend, over the top tick
     for i, label in enumerate(labels):
         cx = left + i * slot + slot / 2
         svg.append(f'<text x="{_num(cx)}" y="{_num(base + 16)}" text-anchor="middle">{escape(label)}</text>')
