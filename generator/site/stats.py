@@ -88,13 +88,18 @@ class Group:
         return [q2(values[min(len(values) - 1, max(0, round(p * (len(values) - 1))))]) for p in (0.1, 0.25, 0.5, 0.75, 0.9)]
 
 
-def modules_of(rules: Rules) -> list[Named]:
-    """Every module of every version, in the order the rules list them."""
+def _first_named(rules: Rules, table: str) -> list[Named]:
+    """The entries of one table (``modules``, ``levels``) across every version, the first name of each kept."""
     seen: dict[str, Named] = {}
     for v in rules.versions:
-        for mid, m in v.rules.modules.items():
-            seen.setdefault(mid, Named(mid, m.name, m.en))
+        for key, item in getattr(v.rules, table).items():
+            seen.setdefault(key, Named(key, item.name, item.en))
     return list(seen.values())
+
+
+def modules_of(rules: Rules) -> list[Named]:
+    """Every module of every version, in the order the rules list them."""
+    return _first_named(rules, "modules")
 
 
 def categories_of(rules: Rules) -> list[Named]:
@@ -109,11 +114,7 @@ def categories_of(rules: Rules) -> list[Named]:
 
 def levels_of(rules: Rules) -> list[Named]:
     """Every level, most important first."""
-    seen: dict[str, Named] = {}
-    for v in rules.versions:
-        for lid, l in v.rules.levels.items():
-            seen.setdefault(lid, Named(lid, l.name, l.en))
-    return list(seen.values())
+    return _first_named(rules, "levels")
 
 
 def population(ledgers: dict[str, Ledger]) -> list[Ledger]:
