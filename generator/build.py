@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .check import Checked, check_repository
+from .files import write_atomic
 from .notice import load_prs, notice_batches
 from .provenance import provenance_index
 from .ledger_view import ledger_data
@@ -27,13 +28,6 @@ from .scoring import fmt
 from .site.private import private_lists, write_private
 from .site.publish import build_site
 from .transcript.writer import write_transcripts
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _ledgers_json(data: dict[str, dict]) -> str:
@@ -108,7 +102,7 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     provenance = _provenance(root)
     batches = notice_batches(root, load_prs(prs), rules, checked.roster, decided_at) if prs else []
     data = {sid: ledger_data(ledger, rules, provenance) for sid, ledger in checked.ledgers.items()}
-    _write_atomic(out / "private" / "ledgers.json", _ledgers_json(data))
+    write_atomic(out / "private" / "ledgers.json", _ledgers_json(data))
     written = write_transcripts(rules, data, out, issued, root)
     lists = private_lists(rules, checked.ledgers, issued)
     write_private(out / "private", lists)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import pydantic
 
 from .diagnostics import Diagnostic
+from .files import write_atomic
 from .models import to_model
 from .models.claims import PERSONAL_FIELDS, ClaimFile, Revocation
 from .yamlload import Document, find, load, parse, position
@@ -185,10 +186,7 @@ class ClaimCache:
             return
         self.path.parent.mkdir(exist_ok=True)
         (self.path.parent / ".gitignore").write_text("*\n")
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump((CACHE_FORMAT, self.new), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        write_atomic(self.path, pickle.dumps((CACHE_FORMAT, self.new), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..files import write_atomic
+
 BASE_VERSION = "2"  # bump when the base character set or the subsetting options change
 WEIGHTS = ("regular", "bold")
 
@@ -124,10 +126,7 @@ def _cmap(path: str, size: int, mtime: int, face: str, cache: str | None) -> fro
     font = TTFont(path, fontNumber=_face_index(path, mtime, face), lazy=True)
     codes = array("I", sorted(font["cmap"].getBestCmap()))
     if stored:
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_name(f"{stored.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(codes.tobytes())
-        os.replace(tmp, stored)
+        write_atomic(stored, codes.tobytes())
     return frozenset(codes)
 
 
@@ -177,10 +176,7 @@ def subset(spec: FontSpec, chars: set[str] | frozenset[str], out: Path) -> Path:
     built = hb.subset(face, request)
     if built is None:
         raise ValueError(f"HarfBuzz could not subset {spec.path}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(built.blob.data)
-    os.replace(tmp, out)
+    write_atomic(out, built.blob.data)
     return out
 
 

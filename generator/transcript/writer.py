@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..diagnostics import DektError
+from ..files import write_atomic
 from . import canonical, fonts, render
 
 MANIFEST = "manifest.json"
@@ -55,13 +56,6 @@ class Written:
     seconds: float
     folder: Path
     records: tuple[tuple[str, dict], ...] = ()  # (code, public record) of every transcript, for the site
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +131,7 @@ def render_job(job: Job) -> tuple[str, str, int]:
     body, fetch, warnings = render.pdf(job.data, job.code, list(job.faces), font_config=_FONT_CONFIG, page_html=job.page)
     if fetch.refused or warnings:
         raise RuntimeError(f"{job.student}: refused {fetch.refused}; warnings {warnings}")
-    _write_atomic(job.target, body)
+    write_atomic(job.target, body)
     return job.student, hashlib.sha256(body).hexdigest(), len(body)
 
 
@@ -173,7 +167,7 @@ def _load_manifest(path: Path) -> dict:
 
 def _write_manifest(folder: Path, issued: date, entries: dict) -> None:
     manifest = {"format": "dekt-transcripts/1", "issue_date": issued.isoformat(), "transcripts": entries}
-    _write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8") + b"\n")
+    write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8") + b"\n")
 
 
 def write_transcripts(
@@ -226,7 +220,7 @@ def write_one(rules, ledger: dict, issued: date, root: Path, target: Path, *, as
     data = canonical.transcript_data(ledger, rules, issued)
     [job], _ = prepare_jobs({data["student"]["id"]: data}, specs, fonts.cache_dir(root), target.parent, rules.school.institution.url)
     if as_html:
-        _write_atomic(target, job.page.encode("utf-8"))
+        write_atomic(target, job.page.encode("utf-8"))
     else:
         try:
             render_job(Job(job.student, job.data, job.code, job.page, job.faces, target))
