@@ -17,17 +17,11 @@ import git
 from .diagnostics import DektError
 from .records import CLAIMS_DIR, parse_claim_file
 from .review import Stage, review_state
-from .roster import Student
+from .roster import Student, mask_id
 from .rules import Rules
 from .scoring import Score, fmt, score
 
 ON_NOTICE = (Stage.DEPARTMENT_APPROVED, Stage.IN_NOTICE, Stage.OBJECTED)
-
-
-def mask_id(student_id: str) -> str:
-    """A student id as a notice may show it: the year and the last two characters (``2014****03``)."""
-    keep_head = 4 if len(student_id) > 8 else 2
-    return student_id[:keep_head] + "*" * max(len(student_id) - keep_head - 2, 2) + student_id[-2:]
 
 
 @dataclass(frozen=True)

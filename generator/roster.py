@@ -103,3 +103,9 @@ def write_roster(students: list[Student], path: Path) -> None:
     for s in sorted(students, key=lambda s: s.id):
         writer.writerow([s.id, s.name, s.department, s.class_name, s.enrollment_year, s.status])
     path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def mask_id(student_id: str) -> str:
+    """A student id as a notice may show it: the year and the last two characters (``2014****03``)."""
+    keep_head = 4 if len(student_id) > 8 else 2
+    return student_id[:keep_head] + "*" * max(len(student_id) - keep_head - 2, 2) + student_id[-2:]

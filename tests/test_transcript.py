@@ -304,7 +304,7 @@ def test_the_template_prints_only_characters_of_the_base_font():
     specs = fonts.configured(load_rules(helpers.ROOT)[0], helpers.ROOT)
     covered = fonts.cmap(specs["regular"]) & fonts.cmap(specs["bold"])
     static = set((render.TEMPLATES / "transcript.html").read_text(encoding="utf-8")) | set(render.stylesheet())
-    static |= set(render._cn_date("2016-07-01") + render._cn_ordinal(13) + data_text)
+    static |= set(render.cn_date("2016-07-01") + render._cn_ordinal(13) + data_text)
     lacking = {ch for ch in static - set("\n\t") if ch not in fonts.BASE or ord(ch) not in covered}
     assert lacking == set()
 

@@ -13,7 +13,7 @@ import json
 import re
 from datetime import date
 
-from ..roster import STATUSES
+from ..roster import STATUSES, mask_id
 from ..rules import Rules
 
 FORMAT = "dekt-transcript/1"
@@ -121,7 +121,7 @@ def public_record(data: dict, code: str, pdf_sha256: str) -> dict:
         "format": "dekt-verify/1",
         "code": code,
         "name": mask_name(s["name"]),
-        "student_id": s["id"][:4] + "*" * max(len(s["id"]) - 6, 0) + s["id"][-2:],
+        "student_id": mask_id(s["id"]),
         "department": s["department_name"],
         "enrollment_year": s["enrollment_year"],
         "modules": [{"name": m["name"], "credits": m["credits"], "met": m["met"]} for m in data["modules"]],
@@ -137,17 +137,3 @@ def public_record(data: dict, code: str, pdf_sha256: str) -> dict:
         "data_sha256": data_sha256(data),
         "pdf_sha256": pdf_sha256,
     }
-
-
-def printed_text(data: dict) -> str:
-    """Every piece of text from the data that a transcript prints (for the font's character set)."""
-    parts = [data["institution"]["name"], data["institution"]["en"] or "", data["institution"]["issuer"], data["note"] or ""]
-    parts += [str(v) for v in data["student"].values()]
-    parts += [m["name"] for m in data["modules"]]
-    for it in data["items"]:
-        parts += [it["activity"], it["basis"], it["excluded_why"] or "", it["amend_reason"] or "", it["credits"], it["date"]]
-        if it.get("certified"):
-            parts += [str(v) for v in it["certified"].values()]
-    for c in data["completions"]:
-        parts += [c["name"], *c["required_missing"]]
-    return "".join(parts)

@@ -14,7 +14,6 @@ def transcript_for(root: Path, student_id: str, target: Path | None, now: dateti
     """Check the repository and write one student's transcript, byte for byte what ``dekt build`` writes."""
     from ..build import _issued, _provenance  # the build's own rules for the date and the provenance
     from ..check import check_repository
-    from ..ledger import compute_ledger
     from ..ledger_view import ledger_data
     from ..report import human
     from .writer import write_one
@@ -27,7 +26,7 @@ def transcript_for(root: Path, student_id: str, target: Path | None, now: dateti
     if student is None:
         raise DektError(f"学号 {student_id} 不在学生名册中 (student {student_id} is not in the roster)")
     rules = checked.rules
-    ledger = checked.ledgers.get(student.id) or compute_ledger(student, [], rules)
+    ledger = checked.ledgers[student.id]  # every student on the roster has one, claims or not
     issued = _issued(root, now, ZoneInfo(rules.school.timezone))
     target = target or Path(f"{student.id}.{'html' if as_html else 'pdf'}")
     code = write_one(rules, ledger_data(ledger, rules, _provenance(root)), issued, root, target, as_html=as_html)

@@ -25,7 +25,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _DIGITS = "〇一二三四五六七八九"
 
 
-def _cn_date(iso: str) -> str:
+def cn_date(iso: str) -> str:
+    """``2016-07-20`` → ``2016 年 7 月 20 日``, as the transcript prints a date."""
     y, m, d = iso.split("-")
     return f"{int(y)} 年 {int(m)} 月 {int(d)} 日"
 
@@ -59,7 +60,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters.update(cn_date=_cn_date, cn_ordinal=_cn_ordinal, css_string=_css_string, zh_only=_zh_only)
+    env.filters.update(cn_date=cn_date, cn_ordinal=_cn_ordinal, css_string=_css_string, zh_only=_zh_only)
     return env
 
 

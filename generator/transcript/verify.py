@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import canonical
+from .render import cn_date
 from .writer import MANIFEST
 
 
@@ -120,7 +121,7 @@ def verify_pdf(path: Path, records: Path | None = None) -> Verification:
         v.passed.append("code")
     wanted = {
         "姓名 name": student["name"], "学号 student id": student["id"], "系部 department": student["department_name"],
-        "签发日期 issue date": _cn_date(data["issue_date"]), "总学分 total": f"合计{data['total']}{data['total_required']}",
+        "签发日期 issue date": cn_date(data["issue_date"]), "总学分 total": f"合计{data['total']}{data['total_required']}",
     }  # fmt: skip
     wanted.update({f"{m['name']} credits": f"{m['name']}{m['credits']}{m['required']}" for m in data["modules"]})
     for label, value in wanted.items():
@@ -146,11 +147,6 @@ def verify_pdf(path: Path, records: Path | None = None) -> Verification:
         else:
             v.passed.append("sha256")
     return v
-
-
-def _cn_date(iso: str) -> str:
-    y, m, d = iso.split("-")
-    return f"{int(y)}年{int(m)}月{int(d)}日"
 
 
 def report(v: Verification) -> str:
