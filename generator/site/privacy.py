@@ -29,9 +29,9 @@ def _strings(value) -> list[str]:
     return []
 
 
-def readable_text(path: Path) -> str:
+def readable_text(path: Path, raw: bytes | None = None) -> str:
     """A file's text as a reader (or a search) would see it; decoded JSON strings are added."""
-    raw = path.read_bytes()
+    raw = path.read_bytes() if raw is None else raw
     text = raw.decode("utf-8", errors="replace")
     if path.suffix == ".json":
         try:
@@ -72,21 +72,26 @@ def problems(site: Path, student_ids: set[str], *, private: Path | None = None, 
     out: list[str] = []
     patterns = id_patterns(student_ids)
     allowed = {"127.0.0.1", "localhost"} | ({urlsplit(site_url).hostname} if site_url else set())
+    files = sorted(p for p in site.rglob("*") if p.is_file())
+    # A copy has the size of its original: only private files of a size some site file has are hashed
+    # (thousands of transcripts are not read on every build).
+    sizes = {p.stat().st_size for p in files}
     private_hashes = {}
     if private is not None and private.is_dir():
         for p in private.rglob("*"):
-            if p.is_file() and p.stat().st_size > 64:
+            if p.is_file() and p.stat().st_size > 64 and p.stat().st_size in sizes:
                 private_hashes[hashlib.sha256(p.read_bytes()).hexdigest()] = p
-    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+    for path in files:
         rel = path.relative_to(site).as_posix()
         if path.suffix.lower() in (".pdf", ".csv"):
             out.append(f"{rel}: 公开站点不应有 {path.suffix} 文件 (no {path.suffix} file belongs on the public site)")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest in private_hashes:
-            out.append(f"{rel}: 与私有输出 {private_hashes[digest].name} 相同 (a copy of a private output)")
+        raw = path.read_bytes()
+        copied = private_hashes.get(hashlib.sha256(raw).hexdigest()) if private_hashes else None
+        if copied:
+            out.append(f"{rel}: 与私有输出 {copied.name} 相同 (a copy of a private output)")
         if path.suffix.lower() not in _TEXT:
             continue
-        text = readable_text(path)
+        text = readable_text(path, raw)
         leaked = ids_in(text, student_ids, patterns)
         if leaked:
             sample = "、".join(sorted(leaked)[:3])

@@ -26,6 +26,7 @@ import base64
 import hashlib
 import hmac
 import json
+from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -85,8 +86,6 @@ def unseal(code: str, entry: dict) -> dict | None:
 
 def find(folder, code: str) -> dict | None:
     """The record for ``code`` in a ``verify/`` folder, opened, or None when there is none."""
-    from pathlib import Path
-
     folder = Path(folder)
     try:
         k = json.loads((folder / "index.json").read_bytes())["prefix"]
