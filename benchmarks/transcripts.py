@@ -61,7 +61,7 @@ def one_transcript(runs: int, cache: Path) -> None:
 
     checked = check_repository(ROOT)
     rules = checked.rules
-    # The student with the fewest items: a one-page transcript.
+    # The student with the fewest items: the shortest transcript (the page count is printed).
     sid = min(checked.ledgers, key=lambda s: (len(checked.ledgers[s].items), s))
     data = canonical.transcript_data(ledger_data(checked.ledgers[sid], rules), rules, date(2016, 7, 20))
     code = canonical.verification_code(data)
@@ -71,8 +71,8 @@ def one_transcript(runs: int, cache: Path) -> None:
     start = time.perf_counter()
     [job], built = prepare_jobs({sid: data}, specs, cache, cache, rules.school.institution.url)
     font_seconds = time.perf_counter() - start
-    system = [render.FontFace("Noto Serif CJK SC", "normal", NOTO / "NotoSerifCJK-Regular.ttc"),
-              render.FontFace("Noto Serif CJK SC", "bold", NOTO / "NotoSerifCJK-Bold.ttc")]  # fmt: skip
+    system = [fonts.FontFace("Noto Serif CJK SC", "normal", NOTO / "NotoSerifCJK-Regular.ttc"),
+              fonts.FontFace("Noto Serif CJK SC", "bold", NOTO / "NotoSerifCJK-Bold.ttc")]  # fmt: skip
     naive_html = render.html(data, code, system, rules.school.institution.url)
 
     def measure(faces, page, n):
@@ -163,7 +163,7 @@ def main() -> None:
             _, gen = dekt("demo-data", "--students", args.students, "--seed", 2026, big, cwd=ROOT)
             stats = json.loads(gen.stdout)
             print(f"   (generated {stats['students']:,} students, {stats['claims']:,} claims in {time.perf_counter() - t0:.0f} s)")
-            school_build(f"3. generated school", big, work / "big-out", work / "fonts-big", None, max(1, args.runs // 2))
+            school_build("3. generated school", big, work / "big-out", work / "fonts-big", None, max(1, args.runs // 2))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

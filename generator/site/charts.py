@@ -78,6 +78,11 @@ def _legend(series: list[Series], y: float) -> list[str]:
     return out
 
 
+def _totals(series: list[Series], count: int, stacked: bool) -> list[float]:
+    """The length of each label's bar: the stack's sum, or the longest of the grouped bars."""
+    return [(sum if stacked else max)([s.values[i] or 0 for s in series]) for i in range(count)]
+
+
 def hbar(title: str, labels: list[str], series: list[Series], *, unit: str = "", decimals: int = 1,
          stacked: bool = False, note: str | None = None) -> str:  # fmt: skip
     """Horizontal bars, one group per label: the chart for long Chinese category names."""
@@ -86,7 +91,7 @@ def hbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     top = 28 if legend else 6
     per = 18 if stacked else 14 * len(series) + 4
     gap = 10
-    totals = [sum(s.values[i] or 0 for s in series) if stacked else max((s.values[i] or 0) for s in series) for i in range(len(labels))]
+    totals = _totals(series, len(labels), stacked)
     ticks = nice_ticks(max(totals, default=0))
     right = 56
     span = WIDTH - left - right
@@ -142,7 +147,7 @@ def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     top, bottom, left, right = (34 if legend else 12) + (14 if unit else 0), (40 if sublabels else 26), 44, 12
     plot_h = 220
     height = top + plot_h + bottom
-    totals = [sum(s.values[i] or 0 for s in series) if stacked else max((s.values[i] or 0) for s in series) for i in range(len(labels))]
+    totals = _totals(series, len(labels), stacked)
     ticks = nice_ticks(max(totals, default=0))
     scale = plot_h / ticks[-1]
     base = top + plot_h
