@@ -19,8 +19,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .check import Checked, check_repository
+from .custody import banner, for_transcript, refuse_work_tree
 from .files import write_atomic
-from .notice import load_prs, notice_batches
+from . import output
+from .notice import load_prs, notice_batches, notice_json
+from .output import check_out
 from .provenance import provenance_index
 from .ledger_view import ledger_data
 from .report import human
@@ -87,26 +90,42 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     """Check everything; only when nothing is wrong, compute and write the outputs. Return the exit code.
 
     ``prs`` is the open pull requests as the forge reports them (for the notice list); ``now`` the moment
-    to decide the notice at and the build's date (default: now, and the last commit's date).
+    to decide the notice at and the build's date (default: now, and the last commit's date). Everything is
+    written into a stage and swapped into ``out`` only when all of it is made and checked (``dekt.output``):
+    exit 0 means a whole output, and any failure leaves ``out`` as it was.
     """
-    checked = check_repository(root, use_cache=use_cache)
+    out = check_out(root, out if out.is_absolute() else root / out)
+    checked = check_repository(root, use_cache=use_cache, now=now.date() if now else None)
+    if checked.custody and not checked.custody.signed:
+        print(banner(checked.custody), file=sys.stderr)
     if not checked.ok:
         print(human(checked.diagnostics, len(checked.records.files)), file=sys.stderr)
         print("有错误，未生成任何输出。 (errors found; nothing was written)", file=sys.stderr)
         return 1
     rules = checked.rules
     tz = ZoneInfo(rules.school.timezone)
-    out = out if out.is_absolute() else root / out
     issued = _issued(root, now, tz)
     decided_at = now or datetime.now(tz)
     provenance = _provenance(root)
     batches = notice_batches(root, load_prs(prs), rules, checked.roster, decided_at) if prs else []
     data = {sid: ledger_data(ledger, rules, provenance) for sid, ledger in checked.ledgers.items()}
-    write_atomic(out / "private" / "ledgers.json", _ledgers_json(data))
-    written = write_transcripts(rules, data, out, issued, root)
-    lists = private_lists(rules, checked.ledgers, issued)
-    write_private(out / "private", lists)
-    site = build_site(checked, batches, list(written.records), issued=issued, now=decided_at if prs else None, out=out)
+    if refuse_work_tree(checked):  # transcripts are made from the signed archive, never from the work tree
+        return 1
+    official = {sid: for_transcript(d) for sid, d in data.items()}  # no pending or uncertified item is issued
+    with output.locked(out):
+        stage = output.begin(out)
+        try:
+            write_atomic(stage.private / "ledgers.json", _ledgers_json(data))
+            written = write_transcripts(rules, official, stage.folder, issued, root, previous=stage.current("private") / "transcripts")
+            lists = private_lists(rules, checked.ledgers, issued)
+            write_private(stage.private, lists)
+            extra = {"notice.json": notice_json(batches, decided_at).encode("utf-8")} if prs else {}
+            site = build_site(checked, batches, list(written.records), issued=issued, now=decided_at if prs else None,
+                              stage=stage.folder, extra=extra)  # fmt: skip
+        except BaseException:
+            output.abandon(stage)
+            raise
+        output.commit(stage)
     warnings = len(checked.diagnostics)
     print(summary(checked))
     if warnings:
@@ -115,8 +134,8 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     print(f"  公示中 on notice: {len(batches)} 批 batches, {on_notice} 条 claims (as of {decided_at.isoformat(timespec='minutes')})")
     print(f"  签发日期 build date: {issued}; 已归档申报的来源 provenance of archived claims: {len(provenance)} files")
     print(f"  成绩单 transcripts: {written.rendered} 份生成 rendered, {written.kept} 份未变 unchanged, "
-          f"{written.removed} 份删除 removed（{written.seconds:.1f} s）→ {written.folder}")
+          f"{written.removed} 份删除 removed（{written.seconds:.1f} s）→ {out / 'private' / 'transcripts'}")
     print(f"  名单 lists (at-risk, ranking): {len(lists)} 个 CSV files → {out / 'private'}")
-    print(f"公开站点 public site: {site.pages} 页 pages, {site.records} 条验证记录 sealed records（{site.seconds:.1f} s）→ {site.folder}")
+    print(f"公开站点 public site: {site.pages} 页 pages, {site.records} 条验证记录 sealed records（{site.seconds:.1f} s）→ {out / 'site'}")
     print(f"私有输出 private outputs → {out / 'private'}")
     return 0

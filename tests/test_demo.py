@@ -98,7 +98,7 @@ def test_students_must_be_at_least_one(tmp_path):
 def test_shipped_demo_is_a_fresh_demo_data_run(tmp_path):
     stats = demo(tmp_path / "school", 360, 2014)
     fresh, shipped = tree(tmp_path / "school" / "records"), tree(MAIN / "records")
-    assert sorted(fresh) == sorted(shipped), "files differ: regenerate with `dekt demo-data --students 360 --seed 2014 .`"
+    assert sorted(fresh) == sorted(shipped), "files differ: regenerate with `dekt demo-data --students 360 --seed 2014 --force .`"
     changed = [p for p in fresh if fresh[p] != shipped[p]]
     assert not changed, f"{len(changed)} files differ, e.g. {changed[:3]}"
     assert stats["students"] == 360

@@ -46,14 +46,18 @@ def site_project(root: Path) -> Path:
 
 
 def _nav(project_nav: list, generated: list[page_gen.Page]) -> list:
-    """The project's navigation with each section folder (``catalogue/``) replaced by its generated pages."""
+    """The project's navigation with each section folder (``catalogue/``) replaced by its generated pages.
+
+    The theme prints navigation titles as HTML, unescaped: a generated page's title (a batch's title comes from
+    its pull request) goes in HTML-escaped.
+    """
     out = []
     for entry in project_nav:
         if isinstance(entry, dict):
             (title, target), = entry.items()
             if isinstance(target, str) and target in SECTIONS:
                 section = [p for p in generated if p.path.startswith(target)]
-                target = [p.path if p.path.endswith("/index.md") else {p.title: p.path} for p in section]
+                target = [p.path if p.path.endswith("/index.md") else {page_gen.theme_text(p.title): p.path} for p in section]
             elif isinstance(target, list):
                 target = _nav(target, generated)
             out.append({title: target})
@@ -112,31 +116,20 @@ def run_mkdocs(config_file: Path, build_date: date) -> None:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def _swap(staged: Path, target: Path) -> None:
-    """Replace ``target`` with ``staged`` (the old one removed only after the new one is in place)."""
-    if target.exists():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        os.replace(staged, target)
-        shutil.rmtree(old)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, target)
-
-
 def build_site(checked: Checked, batches: list[dict], records: list[tuple[str, dict]], *, issued: date,
-               now: datetime | None, out: Path) -> SiteBuilt:  # fmt: skip
-    """Write the public site to ``out/site``: catalogue, notice list, statistics, verification.
+               now: datetime | None, stage: Path, extra: dict[str, bytes] | None = None) -> SiteBuilt:  # fmt: skip
+    """Build the public site into ``stage/site`` and check it against the staged ``stage/private``.
 
     ``batches`` are the batches on notice (``dekt.notice.notice_batches``), ``records`` the verification
     records as (code, public record) pairs, ``issued`` the build date and ``now`` the moment the notice
-    list was decided at (None: the build read no pull requests, and the notice page says so).
+    list was decided at (None: the build read no pull requests, and the notice page says so). ``extra`` are
+    further files for the site (path → bytes, e.g. ``notice.json``): they pass the privacy check with the rest.
+    The caller swaps the stage into place (``dekt.output``); nothing outside ``stage`` is written.
     """
     start = time.perf_counter()
     rules = checked.rules
     project = site_project(checked.root)
-    work = out / WORK
+    work = stage / WORK
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(project / "docs", work / "docs")
     generated, snippets = page_gen.generate(rules, checked.ledgers, batches, issued=issued, now=now, transcripts=len(records))
@@ -151,12 +144,13 @@ def build_site(checked: Checked, batches: list[dict], records: list[tuple[str, d
     inst = rules.school.institution
     config = {
         "INHERIT": str((project / "mkdocs.yml").resolve()),
-        "site_name": f"{inst.name} 第二课堂成绩单",
+        # The theme prints these as HTML without escaping them: the rules' texts go in escaped.
+        "site_name": page_gen.theme_text(f"{inst.name} 第二课堂成绩单"),
         "docs_dir": "docs",
         "site_dir": "site",
         "theme": {"custom_dir": str((project / base.get("theme", {}).get("custom_dir", "overrides")).resolve())},
-        "copyright": f"{inst.issuer} · 数据截至 {issued.isoformat()}",
-        "extra": {"dekt": {"issued": issued.isoformat(), "institution": inst.name}},
+        "copyright": page_gen.theme_text(f"{inst.issuer} · 数据截至 {issued.isoformat()}"),
+        "extra": {"dekt": {"issued": issued.isoformat(), "institution": page_gen.theme_text(inst.name)}},
         "nav": _nav(base.get("nav", []), generated),
     }
     if inst.url:
@@ -169,11 +163,17 @@ def build_site(checked: Checked, batches: list[dict], records: list[tuple[str, d
         if target.exists():
             raise DektError(f"site/docs/verify/{name} 与验证记录重名 (clashes with a verification record)")
         target.write_bytes(body)
-    found = privacy.problems(site, set(checked.roster), private=out / "private", site_url=inst.url)
+    for name, body in (extra or {}).items():
+        target = site / name
+        if target.exists():
+            raise DektError(f"站点文件 {name} 已存在 (the site already has {name})")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    found = privacy.problems(site, set(checked.roster), private=stage / "private", site_url=inst.url)
     if found:
         raise DektError("公开站点未通过隐私检查，未发布 (the public site failed the privacy check; not published):\n  "
                         + "\n  ".join(found[:20]))  # fmt: skip
     count = sum(1 for _ in site.rglob("index.html"))
-    _swap(site, out / "site")
+    os.replace(site, stage / "site")
     shutil.rmtree(work)
-    return SiteBuilt(count, len(records), time.perf_counter() - start, out / "site")
+    return SiteBuilt(count, len(records), time.perf_counter() - start, stage / "site")

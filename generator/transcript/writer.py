@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..diagnostics import DektError
 from ..files import write_atomic
+from ..output import link_or_copy
 from . import canonical, fonts, render
 
 MANIFEST = "manifest.json"
@@ -171,18 +172,24 @@ def _write_manifest(folder: Path, issued: date, entries: dict) -> None:
 
 
 def write_transcripts(
-    rules, ledgers: dict[str, dict], out: Path, issued: date, root: Path, *, jobs: int | None = None, progress: bool = True
-) -> Written:
-    """Write the transcripts of every ledger (``ledger_data`` dicts) under ``out``; re-render only what changed."""
+    rules, ledgers: dict[str, dict], out: Path, issued: date, root: Path, *, jobs: int | None = None,
+    progress: bool = True, previous: Path | None = None,
+) -> Written:  # fmt: skip
+    """Write the transcripts of every ledger (``ledger_data`` dicts) under ``out``; re-render only what changed.
+
+    ``previous`` is the last build's transcripts folder when ``out`` is a fresh stage: its unchanged PDFs are
+    linked into the stage instead of being rendered again, and it is never written.
+    """
     start = time.perf_counter()
     specs = fonts.configured(rules, root)
     check_fonts(specs)
     cache = fonts.cache_dir(root)
     url = rules.school.institution.url
     folder = out / "private" / "transcripts"
+    previous = previous or folder
     transcripts = {sid: canonical.transcript_data(ledger, rules, issued) for sid, ledger in sorted(ledgers.items())}
     key = render_key(specs, url)
-    old = _load_manifest(folder / MANIFEST).get("transcripts", {})
+    old = _load_manifest(previous / MANIFEST).get("transcripts", {})
     entries, changed = {}, {}
     for sid, data in transcripts.items():
         if not _SAFE_ID.match(sid):
@@ -190,9 +197,11 @@ def write_transcripts(
         code = canonical.verification_code(data)
         inputs = hashlib.sha256(key.encode() + b"\0" + canonical.canonical_json(data)).hexdigest()
         entries[sid] = {"code": code, "inputs": inputs}
-        prev, target = old.get(sid), folder / f"{sid}.pdf"
-        if prev and prev.get("inputs") == inputs and target.is_file() and target.stat().st_size == prev.get("size"):
+        prev, kept = old.get(sid), previous / f"{sid}.pdf"
+        if prev and prev.get("inputs") == inputs and kept.is_file() and kept.stat().st_size == prev.get("size"):
             entries[sid].update(pdf_sha256=prev["pdf_sha256"], size=prev["size"])
+            if previous != folder:
+                link_or_copy(kept, folder / f"{sid}.pdf")
         else:
             changed[sid] = data
     todo, built = prepare_jobs(changed, specs, cache, folder, url)
@@ -207,7 +216,8 @@ def write_transcripts(
     for sid in old:  # students gone since the last run: their transcripts go too
         if sid not in entries:
             removed += 1
-            (folder / f"{sid}.pdf").unlink(missing_ok=True)
+            if previous == folder:
+                (folder / f"{sid}.pdf").unlink(missing_ok=True)
     _write_manifest(folder, issued, entries)
     records = tuple((e["code"], canonical.public_record(transcripts[sid], e["code"], e["pdf_sha256"])) for sid, e in entries.items())
     return Written(len(todo), len(entries) - len(todo), removed, built, time.perf_counter() - start, folder, records)
