@@ -25,7 +25,7 @@ def forge_record(clone, number, head, *, final_at=None):
         "number": number, "title": "法律系 2014-2015 第一学期 第二课堂申报", "state": "OPEN", "headRefOid": head,
         "baseRefName": "main", "author": {"login": "fl-mishu"}, "createdAt": "2026-10-08T01:00:00Z",
         "files": [{"path": p} for p in git(clone, "diff", "--name-only", "origin/main", head).split()],
-        "changedFiles": 2, "labels": [], "comments": [], "reviews": reviews,
+        "changedFiles": 2, "labels": [], "comments": [], "reviews": reviews, "timelineItems": [],
         "commits": [{"oid": head, "committedDate": "2026-10-08T01:00:00Z"}],
     }  # fmt: skip
 

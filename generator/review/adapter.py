@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 def _git(root: Path, *args: str) -> str | None:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     return result.stdout if result.returncode == 0 else None
 
 

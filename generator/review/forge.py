@@ -11,21 +11,40 @@ from typing import NamedTuple
 from ..diagnostics import DektError
 
 # What the workflow's adapter asks gh for; changedFiles lets a truncated file list be noticed.
-GH_FIELDS = "number,author,createdAt,files,reviews,labels,comments,commits,headRefOid,state,changedFiles"
+GH_FIELDS = (
+    "number,title,author,createdAt,files,reviews,labels,comments,commits,headRefOid,baseRefName,state,changedFiles"
+)
 GH_FILE_CAP = 100  # gh pr view --json files lists at most this many (cli/cli#5368)
+# The timeline events the decision reads (GraphQL PullRequestTimelineItemsItemType), added by the adapter.
+TIMELINE_TYPES = {"LabeledEvent": "labeled", "UnlabeledEvent": "unlabeled", "ReviewDismissedEvent": "dismissed"}
 
 
 class BadPullRequest(DektError):
     """The pull-request record cannot be read or lacks a field the decision needs."""
 
 
+def login_key(login: str | None) -> str:
+    """The login as GitHub compares it (case-insensitive); "" for a deleted account or an app, which match nobody.
+
+    gh prints ``""`` for a review or comment whose author was deleted, ``app/<name>`` for an app as a pull
+    request's author, and GitHub's own placeholder for deleted users is ``ghost``.
+    """
+    if not login or "/" in login or login.lower() == "ghost":
+        return ""
+    return login.lower()
+
+
 class Review(NamedTuple):
-    """One review: who, which state, when, on which commit."""
+    """One submitted review: who, which state, when, on which commit."""
 
     login: str
     state: str
     at: datetime
     oid: str | None
+
+    @property
+    def key(self) -> str:
+        return login_key(self.login)
 
 
 class Comment(NamedTuple):
@@ -35,9 +54,24 @@ class Comment(NamedTuple):
     body: str
     at: datetime
 
+    @property
+    def key(self) -> str:
+        return login_key(self.login)
+
+
+class Event(NamedTuple):
+    """One timeline event: a label added or removed, or a review dismissed (with the state it had)."""
+
+    kind: str  # "labeled", "unlabeled" or "dismissed"
+    at: datetime
+    actor: str
+    label: str | None = None
+    previous_state: str | None = None
+    review_author: str | None = None
+
 
 class PullRequest(NamedTuple):
-    """The fields the decision uses; reviews and comments sorted by time."""
+    """The fields the decision uses; reviews, comments and events sorted by time."""
 
     number: int
     author: str
@@ -50,6 +84,12 @@ class PullRequest(NamedTuple):
     reviews: list[Review]
     comments: list[Comment]
     content_ids: dict[str, str]
+    commit_authors: set[str]  # login keys of every commit's authors ("" left out: an author with no account)
+    timeline: list[Event] | None  # None: the record has no timeline, so objections cannot be known
+
+    @property
+    def author_key(self) -> str:
+        return login_key(self.author)
 
 
 def parse_time(text: object, where: str) -> datetime:
@@ -80,9 +120,9 @@ class _Reader:
             )
         return value
 
-    def login(self, obj: object, path: str) -> str:
-        person = self.get(obj, "author", path + "author", dict, optional=True)  # null for deleted accounts
-        return self.get(person, "login", path + "author.login", str) if person else "ghost"
+    def login(self, obj: object, path: str, key: str = "author") -> str:
+        person = self.get(obj, key, path + key, dict, optional=True)  # null for deleted accounts
+        return self.get(person, "login", f"{path}{key}.login", str) if person else "ghost"
 
     def when(self, obj: object, key: str, path: str) -> datetime:
         return parse_time(self.get(obj, key, path + key, str), f"{self.source}: {path}{key}")
@@ -91,22 +131,69 @@ class _Reader:
 _KINDS = {str: "文本", int: "整数", list: "列表", dict: "对象"}
 
 
+def _reviews(rd: _Reader, pr: dict) -> list[Review]:
+    out = []
+    for i, r in enumerate(rd.get(pr, "reviews", "reviews", list)):
+        at = f"reviews[{i}]."
+        state = rd.get(r, "state", at + "state", str)
+        if state == "PENDING" and r.get("submittedAt") is None:
+            continue  # a draft review only its author sees (it shows up when dekt runs with that person's token)
+        commit = rd.get(r, "commit", at + "commit", dict, optional=True)  # null for a review with no commit
+        oid = rd.get(commit, "oid", at + "commit.oid", str) if commit else None
+        out.append(Review(rd.login(r, at), state, rd.when(r, "submittedAt", at), oid or None))
+    return out
+
+
+def _commit_authors(rd: _Reader, pr: dict) -> set[str]:
+    keys = set()
+    for i, c in enumerate(rd.get(pr, "commits", "commits", list)):
+        for j, a in enumerate(rd.get(c, "authors", f"commits[{i}].authors", list, optional=True) or []):
+            login = rd.get(a, "login", f"commits[{i}].authors[{j}].login", str, optional=True)
+            keys.add(login_key(login))
+    return keys - {""}
+
+
+def _timeline(rd: _Reader, pr: dict) -> list[Event] | None:
+    nodes = rd.get(pr, "timelineItems", "timelineItems", list, optional=True)
+    if nodes is None:
+        return None
+    events = []
+    for i, n in enumerate(nodes):
+        at = f"timelineItems[{i}]."
+        kind = TIMELINE_TYPES.get(rd.get(n, "__typename", at + "__typename", str))
+        if kind is None:
+            continue  # another event type: the decision does not read it
+        event = Event(kind, rd.when(n, "createdAt", at), rd.login(n, at, "actor"))
+        if kind == "dismissed":
+            review = rd.get(n, "review", at + "review", dict, optional=True)  # null when the review was deleted
+            author = rd.login(review, at + "review.") if review else "ghost"
+            event = event._replace(
+                previous_state=rd.get(n, "previousReviewState", at + "previousReviewState", str), review_author=author
+            )
+        else:
+            event = event._replace(label=rd.get(rd.get(n, "label", at + "label", dict), "name", at + "label.name", str))
+        events.append(event)
+    return sorted(events, key=lambda e: e.at)
+
+
 def read_pr(pr: object, source: str = "PR.json") -> PullRequest:
     """Check and read a pull request's JSON (as ``gh pr view --json`` prints it); BadPullRequest if unusable."""
     rd = _Reader(source)
     if not isinstance(pr, dict):
-        raise BadPullRequest(f"{source}: 应为 JSON 对象，即 gh pr view --json 的输出 (expected a JSON object, as gh pr view --json prints)")
+        raise BadPullRequest(
+            f"{source}: 应为 JSON 对象，即 gh pr view --json 的输出 (expected a JSON object, as gh pr view --json prints)"
+        )
     state = rd.get(pr, "state", "state", str)
     if state not in ("OPEN", "MERGED", "CLOSED"):
-        raise BadPullRequest(f"{source}: 字段 state 应为 OPEN、MERGED 或 CLOSED，而不是 {state} (state must be OPEN, MERGED or CLOSED)")
-    reviews = []
-    for i, r in enumerate(rd.get(pr, "reviews", "reviews", list)):
-        at = f"reviews[{i}]."
-        commit = rd.get(r, "commit", at + "commit", dict, optional=True)  # null for a review with no commit
-        oid = rd.get(commit, "oid", at + "commit.oid", str) if commit else None
-        reviews.append(Review(rd.login(r, at), rd.get(r, "state", at + "state", str), rd.when(r, "submittedAt", at), oid))
+        raise BadPullRequest(
+            f"{source}: 字段 state 应为 OPEN、MERGED 或 CLOSED，而不是 {state} (state must be OPEN, MERGED or CLOSED)"
+        )
     comments = [
-        Comment(rd.login(c, f"comments[{i}]."), rd.get(c, "body", f"comments[{i}].body", str), rd.when(c, "createdAt", f"comments[{i}]."))
+        Comment(
+            rd.login(c, f"comments[{i}]."),
+            rd.get(c, "body", f"comments[{i}].body", str),
+            rd.when(c, "createdAt", f"comments[{i}]."),
+        )
         for i, c in enumerate(rd.get(pr, "comments", "comments", list))
     ]
     ids = rd.get(pr, "contentIds", "contentIds", dict, optional=True) or {}
@@ -120,10 +207,14 @@ def read_pr(pr: object, source: str = "PR.json") -> PullRequest:
         head=rd.get(pr, "headRefOid", "headRefOid", str),
         files=[rd.get(f, "path", f"files[{i}].path", str) for i, f in enumerate(rd.get(pr, "files", "files", list))],
         changed_files=rd.get(pr, "changedFiles", "changedFiles", int, optional=True),
-        labels={rd.get(lb, "name", f"labels[{i}].name", str) for i, lb in enumerate(rd.get(pr, "labels", "labels", list))},
-        reviews=sorted(reviews, key=lambda r: r.at),
+        labels={
+            rd.get(lb, "name", f"labels[{i}].name", str) for i, lb in enumerate(rd.get(pr, "labels", "labels", list))
+        },
+        reviews=sorted(_reviews(rd, pr), key=lambda r: r.at),
         comments=sorted(comments, key=lambda c: c.at),
         content_ids=ids,
+        commit_authors=_commit_authors(rd, pr),
+        timeline=_timeline(rd, pr),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 
 
@@ -110,7 +110,11 @@ class ReviewState:
         """Plain data for ``--format json`` (times in UTC, dates as YYYY-MM-DD)."""
         notice = None
         if self.notice_start is not None:
-            notice = {"start": self.notice_start.isoformat(), "end": self.notice_end.isoformat(), "working_days": self.notice_days}
+            notice = {
+                "start": self.notice_start.isoformat(),
+                "end": self.notice_end.isoformat(),
+                "working_days": self.notice_days,
+            }
         final = None if self.final_approver is None else {"by": self.final_approver, "at": iso(self.final_approved_at)}
         return {
             "number": self.number,
@@ -118,7 +122,12 @@ class ReviewState:
             "stage_label": self.stage.label,
             "mergeable": self.mergeable,
             "departments": {
-                d.department: {"name": d.name, "files": d.files, "approvers": list(d.approvers), "approved_at": iso(d.approved_at)}
+                d.department: {
+                    "name": d.name,
+                    "files": d.files,
+                    "approvers": list(d.approvers),
+                    "approved_at": iso(d.approved_at),
+                }
                 for d in self.departments
             },
             "notice": notice,
@@ -135,4 +144,4 @@ class ReviewState:
 
 def iso(moment: datetime | None) -> str | None:
     """A moment as ISO-8601 in UTC with ``Z`` (None stays None)."""
-    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

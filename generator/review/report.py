@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..diagnostics import DektError
@@ -15,12 +15,14 @@ from .model import ReviewState, Stage, iso
 def parse_now(text: str | None, tz_name: str) -> datetime:
     """``--now`` as an aware moment: ISO-8601; a wall-clock time is read in the school's zone; None is now."""
     if text is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         now = datetime.fromisoformat(text)
     except ValueError:
-        raise DektError(f"--now {text!r} 不是 ISO-8601 时间，例如 2026-10-12T09:00:00+08:00"
-                        f" (not an ISO-8601 time, e.g. 2026-10-12T09:00:00+08:00)") from None
+        raise DektError(
+            f"--now {text!r} 不是 ISO-8601 时间，例如 2026-10-12T09:00:00+08:00"
+            f" (not an ISO-8601 time, e.g. 2026-10-12T09:00:00+08:00)"
+        ) from None
     return now if now.tzinfo is not None else now.replace(tzinfo=zone(tz_name))
 
 
@@ -35,9 +37,13 @@ def state_text(state: ReviewState) -> str:
     """The stage, the notice, who approved, the rulings and every reason, for people."""
     lines = [f"#{state.number} {state.stage.label}"]
     if state.notice_start:
-        lines.append(f"公示期 notice: {state.notice_start} — {state.notice_end}（{state.notice_days} 个工作日 working days）")
+        lines.append(
+            f"公示期 notice: {state.notice_start} — {state.notice_end}（{state.notice_days} 个工作日 working days）"
+        )
     for d in state.departments:
-        lines.append(f"初审 department {d.name} ({d.department}, {d.files} 个文件 files): {'、'.join(d.approvers) or '—'}")
+        lines.append(
+            f"初审 department {d.name} ({d.department}, {d.files} 个文件 files): {'、'.join(d.approvers) or '—'}"
+        )
     if state.final_approver:
         lines.append(f"认定 final approval: {state.final_approver} {iso(state.final_approved_at)}")
     for r in state.resolutions:
