@@ -346,6 +346,30 @@ def cmd_signin_sheet(args: argparse.Namespace) -> int:
     return signin_sheet(_repo(args), Path(args.output), activity=args.activity, klass=args.klass, dept=args.dept, day=args.date)
 
 
+def cmd_import_claims(args: argparse.Namespace) -> int:
+    """Turn filled spreadsheets into claim files, or report every problem at its cell."""
+    from .sheets.command import import_claims
+
+    return import_claims(
+        _repo(args), args.files, dept=args.dept, year=args.year, registered=args.registered, check=args.check,
+        fmt=args.format, summary=args.summary, book=args.name,
+    )  # fmt: skip
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write the claims template workbook, generated from the rules."""
+    from .sheets.command import template
+
+    return template(_repo(args), Path(args.output), dept=args.dept, year=args.year)
+
+
+def cmd_signin_sheet(args: argparse.Namespace) -> int:
+    """Write a sign-in sheet whose columns are the template's."""
+    from .sheets.command import signin_sheet
+
+    return signin_sheet(_repo(args), Path(args.output), activity=args.activity, klass=args.klass, dept=args.dept, day=args.date)
+
+
 _EXAMPLES = {
     "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
     "ledger": "例 example: dekt ledger 2014010203 --format json",
@@ -363,6 +387,9 @@ _EXAMPLES = {
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
     "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
     "verify": "例 example: dekt verify 2014010203.pdf --records _build",
+    "import-claims": "例 example: dekt import-claims 签到表.xlsx --dept customs --registered 2015-06-02 --check",
+    "template": "例 example: dekt template --dept customs --year 2015-2016 -o 第二课堂申报模板.xlsx",
+    "signin-sheet": "例 example: dekt signin-sheet --activity 敬老院关爱行动 --class 海关管理2014级1班 -o 签到表.pdf",
     "import-claims": "例 example: dekt import-claims 签到表.xlsx --dept customs --registered 2015-06-02 --check",
     "template": "例 example: dekt template --dept customs --year 2015-2016 -o 第二课堂申报模板.xlsx",
     "signin-sheet": "例 example: dekt signin-sheet --activity 敬老院关爱行动 --class 海关管理2014级1班 -o 签到表.pdf",
@@ -459,6 +486,29 @@ def parser() -> argparse.ArgumentParser:
 
     sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
     sp.add_argument("export", metavar="EXPORT_CSV")
+
+    sp = command("import-claims", cmd_import_claims, "把填好的表格转换为申报文件 / turn filled spreadsheets into claim files")
+    sp.add_argument("files", nargs="+", metavar="FILE", help=".xlsx、.xls、.ods 或 .csv（UTF-8 或 GBK）")
+    sp.add_argument("--dept", help="系部（编号或名称），默认按名册 / department (id or name); default: each student's")
+    sp.add_argument("--year", help="学年，如 2015-2016：日期须在其中 / academic year the dates must fall in")
+    sp.add_argument("--registered", metavar="DATE", help="登记日期（表中无“登记日期”列时），默认今天 / registration date")
+    sp.add_argument("--check", action="store_true", help="只检查，不写文件 / check only, write nothing")
+    sp.add_argument("--format", choices=["human", "json"], default="human")
+    sp.add_argument("--summary", metavar="FILE.md", help="写入 Markdown 摘要（合并请求评论用）/ write a Markdown summary")
+    sp.add_argument("--name", help="报告中使用的文件名 / the file name to report with")
+
+    sp = command("template", cmd_template, "根据规则生成申报表格模板 / write the claims template from the rules")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    sp.add_argument("--dept", help="系部（编号或名称）/ department (id or name)")
+    sp.add_argument("--year", help="学年，默认本学年 / academic year (default: the current one)")
+
+    sp = command("signin-sheet", cmd_signin_sheet, "打印签到表（列与模板一致）/ print a sign-in sheet with the template's columns")
+    sp.add_argument("--activity", required=True, help="活动名称 / activity name")
+    who = sp.add_mutually_exclusive_group(required=True)
+    who.add_argument("--class", dest="klass", help="班级（名册中的班级名）/ class, as the roster names it")
+    who.add_argument("--dept", help="系部（编号或名称）/ department (id or name)")
+    sp.add_argument("--date", help="活动日期 YYYY-MM-DD（可选）/ activity date, printed on the sheet")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE.pdf|FILE.xlsx")
 
     sp = command("import-claims", cmd_import_claims, "把填好的表格转换为申报文件 / turn filled spreadsheets into claim files")
     sp.add_argument("files", nargs="+", metavar="FILE", help=".xlsx、.xls、.ods 或 .csv（UTF-8 或 GBK）")
