@@ -1,13 +1,19 @@
 """Generated pages: the contexts gathered from the data, rendered by Jinja into Markdown, and the navigation.
 
-Pages are Markdown with HTML blocks for the data tables and charts: data from claim files is HTML-escaped
-once here (autoescape), never interpreted as Markdown, so an activity named ``*2015*`` stays as written and
-a masked id ``2014****03`` is not read as emphasis. The number of pages depends on the rules (versions),
+Pages are Markdown with HTML blocks for the data tables and charts. Every value a template prints is text
+from outside (claims, pull requests, the roster, the rules) unless it is ``Markup`` built here: the
+environment's ``finalize`` turns it into HTML that Markdown leaves alone (``md_text``), so an activity named
+``*2015*`` stays as written, a masked id ``2014****03`` is not read as emphasis, and a title such as
+``[x](javascript:…)`` or ``</title><script>`` is shown, never run. Values that MkDocs' theme prints itself
+(front matter, navigation) are plain HTML-escaped text (the theme's Jinja does not escape).
+
+The number of pages depends on the rules (versions),
 the batches on notice and the fixed statistics sections, never on the number of students.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -30,7 +36,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass(frozen=True)
 class Page:
-    """One generated page: where it goes under docs/, its title in the navigation, and its Markdown."""
+    """One generated page: where it goes under docs/, its title in the navigation (plain text), and its Markdown."""
 
     path: str
     title: str
@@ -62,16 +68,57 @@ def _by_activity(entries: list[dict]) -> list[list[dict]]:
     """Consecutive entries of one activity (same name, date and category) as one group."""
     groups: list[list[dict]] = []
     for e in sorted(entries, key=lambda e: (e["activity"], e["date"], e["category"])):
-        if groups and (groups[-1][0]["activity"], groups[-1][0]["date"], groups[-1][0]["category"]) == (e["activity"], e["date"], e["category"]):
+        if groups and (groups[-1][0]["activity"], groups[-1][0]["date"], groups[-1][0]["category"]) == (
+            e["activity"],
+            e["date"],
+            e["category"],
+        ):
             groups[-1].append(e)
         else:
             groups.append([e])
     return groups
 
 
+# Characters that mean something to Markdown or to one of the site's extensions (emphasis, links and images,
+# attr_list's ``{: }``, emoji ``:name:``, abbr's ``*[ ]``, tables, headings, lists, snippets ``--8<--``, HTML),
+# and the HTML-significant ones. Each becomes a numeric character reference: the browser shows the character,
+# Markdown sees no syntax. Line breaks and other control characters become spaces, so no value starts a block.
+_MD_SPECIAL = "\\`*_{}[]()#+-!|~:=^<>&\"'$"
+_MD_TABLE = {ord(c): f"&#{ord(c)};" for c in _MD_SPECIAL} | {c: " " for c in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029)}
+_LIST_START = re.compile(r"^(\s*\d+)\.")
+
+
+def md_text(value: object) -> Markup:
+    """Outside text as HTML that Markdown and its extensions leave as it is: every special character as a reference."""
+    text = str(value).translate(_MD_TABLE).strip()
+    return Markup(_LIST_START.sub(r"\1&#46;", text))  # "1. …" would start a list
+
+
+def theme_text(value: object) -> str:
+    """Text for a place MkDocs' theme prints without escaping (title, description, navigation, site name)."""
+    return html.escape(" ".join(str(value).split()), quote=True)
+
+
+def _finalize(value: object) -> object:
+    """What a template prints: Markup and numbers as they are, everything else as text (``md_text``)."""
+    if isinstance(value, (Markup, int, Decimal, float)) and not isinstance(value, bool):
+        return value
+    return md_text(value)
+
+
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _ident(value: object) -> Markup:
+    """An identifier (category id, rules version) for a link or an anchor; anything else is a bug upstream."""
+    if not _IDENT.match(str(value)):
+        raise ValueError(f"not an identifier: {value!r}")
+    return Markup(str(value))
+
+
 def _yaml(text) -> Markup:
-    """A string as a YAML (JSON) scalar for a page's front matter; the theme escapes it when it prints it."""
-    return Markup(json.dumps(str(text), ensure_ascii=False))
+    """A string as a YAML (JSON) scalar for a page's front matter, HTML-escaped: the theme prints it as HTML."""
+    return Markup(json.dumps(theme_text(text), ensure_ascii=False))
 
 
 def _semester(sem: str) -> tuple[str, str]:
@@ -80,10 +127,11 @@ def _semester(sem: str) -> tuple[str, str]:
 
 
 def environment() -> Environment:
-    """The Jinja environment of the page templates (autoescaped: data is HTML-escaped)."""
+    """The Jinja environment of the page templates: every printed value is text (``_finalize``), then autoescaped."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)  # fmt: skip
-    env.filters.update(c=_credits, pct=_pct, cn_date=_cn_date, cjk=_cjk, groupby_activity=_by_activity, yamlstr=_yaml)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=_finalize)  # fmt: skip
+    env.filters.update(c=_credits, pct=_pct, cn_date=_cn_date, cjk=_cjk, groupby_activity=_by_activity, yamlstr=_yaml,
+                       ident=_ident)  # fmt: skip
     return env
 
 
@@ -152,16 +200,29 @@ def generate(rules: Rules, ledgers: dict[str, Ledger], batches: list[dict], *, i
     for v in reversed(versions):
         label = f"{v['since']} 起" + ("（现行）" if v["current"] else "")
         pages.append(Page(f"catalogue/{v['since']}.md", label, _render(env, "catalogue_version.md.j2", v=v, **common)))
-    notice = {"batches": batches, "batch_page": _batch_page, "entries": sum(len(b["entries"]) for b in batches), **common}
+    notice = {
+        "batches": batches,
+        "batch_page": _batch_page,
+        "entries": sum(len(b["entries"]) for b in batches),
+        **common,
+    }
     pages.append(Page("notice/index.md", "当前公示", _render(env, "notice_index.md.j2", **notice)))
     for b in batches:
         depts = {}
         for e in b["entries"]:
             depts.setdefault(e["department_name"], []).append(e)
-        pages.append(Page(_batch_page(b), f"#{b['pr']} {b['title']}", _render(env, "notice_batch.md.j2", b=b, by_department=depts, **common)))
+        pages.append(
+            Page(
+                _batch_page(b),
+                f"#{b['pr']} {b['title']}",
+                _render(env, "notice_batch.md.j2", b=b, by_department=depts, **common),
+            )
+        )
     stats = {"s": s, "fig": figures, "min_group": MIN_GROUP, "semester": _semester, **common}
     for name, title in (("index", "概览"), ("modules", "模块与类别"), ("departments", "系部、年级与班级"),
                         ("distribution", "学分分布"), ("trends", "学期趋势"), ("awards", "获奖与成果")):  # fmt: skip
         pages.append(Page(f"stats/{name}.md", title, _render(env, f"stats_{name}.md.j2", **stats)))
-    snippets = {"home-status.md": _render(env, "home_status.md.j2", s=s, versions=versions, transcripts=transcripts, **notice)}
+    snippets = {
+        "home-status.md": _render(env, "home_status.md.j2", s=s, versions=versions, transcripts=transcripts, **notice)
+    }
     return pages, snippets
