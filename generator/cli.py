@@ -211,6 +211,10 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
     state = evaluate(_repo(args), args.pr, args.now)
     print(gate_text(state))
+    if args.status:  # the commit status to post: the workflow compares it with the posted one
+        from .review.report import status_json
+
+        Path(args.status).write_text(status_json(state), encoding="utf-8")
     return EXIT_OK if state.mergeable else EXIT_PROBLEMS
 
 
@@ -232,11 +236,17 @@ def cmd_merge_message(args: argparse.Namespace) -> int:
 
 
 def cmd_content_ids(args: argparse.Namespace) -> int:
-    """Add content ids to a pull request's JSON, so that a rebase keeps its approvals."""
+    """Complete a pull request's JSON: Git's file list, content ids (a rebase keeps approvals), the timeline."""
     from .review import load_pr
-    from .review.adapter import add_content_ids
+    from .review.adapter import complete_record
 
-    pr = add_content_ids(_repo(args), load_pr(args.pr), args.base)
+    timeline = None
+    if args.timeline:
+        try:
+            timeline = Path(args.timeline).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DektError(f"无法读取时间线 {args.timeline}：{exc} (cannot read the timeline pages)") from exc
+    pr = complete_record(_repo(args), load_pr(args.pr), args.base, timeline, args.timeline or "")
     text = json.dumps(pr, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -382,7 +392,7 @@ _EXAMPLES = {
     "gate": "例 example: dekt gate --pr pr.json   (退出码 0 才可合并 / exit 0 only when it may be merged)",
     "notice": "例 example: dekt notice --prs prs.json --format json -o _build/notice.json",
     "merge-message": "例 example: dekt merge-message --pr pr.json > message.txt",
-    "content-ids": "例 example: dekt content-ids --pr pr.json --base origin/main -o pr.json",
+    "content-ids": "例 example: dekt content-ids --pr pr.json --timeline timeline.json --base origin/main -o pr.json",
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
     "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
@@ -454,6 +464,9 @@ def parser() -> argparse.ArgumentParser:
     sp = command("content-ids", cmd_content_ids, "为合并请求补充内容标识（变基不使审核失效）/ add content ids to PR.json")
     sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
     sp.add_argument("--base", default="origin/main", help="基准分支 / base ref (default: origin/main)")
+    sp.add_argument(
+        "--timeline", metavar="PAGES.json", help="gh api graphql --paginate 的时间线输出 / the timeline pages gh printed"
+    )
     sp.add_argument("-o", "--output", metavar="FILE", help="写入文件而非标准输出 / write to a file")
 
     command("codeowners", cmd_codeowners, "根据规则生成 .github/CODEOWNERS / write .github/CODEOWNERS from the rules")
@@ -473,6 +486,7 @@ def parser() -> argparse.ArgumentParser:
     sp = command("gate", cmd_gate, "审核关卡：仅在可以合并时退出码为 0 / the review gate: exit 0 only when it may be merged")
     sp.add_argument("--pr", required=True, metavar="PR.json", help=pr_help)
     sp.add_argument("--now", metavar="ISO-8601", help=now_help)
+    sp.add_argument("--status", metavar="FILE", help="写出提交状态（state、description）/ write the commit status as JSON")
 
     sp = command("transcript", cmd_transcript, "生成一名学生的成绩单 PDF / write one student's transcript PDF")
     sp.add_argument("student", metavar="STUDENT_ID")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,3 +63,19 @@ def gate_text(state: ReviewState) -> str:
     if state.stage in (Stage.DEPARTMENT_APPROVED, Stage.IN_NOTICE):
         until = f"，公示至 {state.notice_end} (notice until {state.notice_end})"
     return "\n".join([f"不可合并：#{state.number} {state.stage.label}{until} (may not be merged)", *why])
+
+
+STATUS_CONTEXT = "dekt/review-gate"
+
+
+def status_json(state: ReviewState) -> str:
+    """The commit status the gate posts: success only when mergeable; GitHub keeps 140 characters of description."""
+    description = gate_text(state).splitlines()[0]
+    return json.dumps(
+        {
+            "context": STATUS_CONTEXT,
+            "state": "success" if state.mergeable else "failure",
+            "description": description[:140],
+        },
+        ensure_ascii=False,
+    )
