@@ -32,6 +32,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     root = _repo(args)
     checked = check_repository(root, use_cache=not args.no_cache, base=args.base)
     diagnostics = checked.diagnostics
+    if checked.custody and not checked.custody.signed:  # said loudly, on every run: nothing here is signed
+        from .custody import banner
+
+        print(banner(checked.custody), file=sys.stderr)
+        if args.format == "github":
+            print(f"::warning title=unsigned::{banner(checked.custody)}")
     files = len(checked.records.files) + 4  # the claim files, three kinds of rules files and the roster
     if args.paths:
         rel = []
@@ -40,7 +46,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if not path.exists() or not path.is_relative_to(root):
                 raise DektError(f"路径 {p} 不存在或不在仓库 {root} 中 (path {p} does not exist or is outside the repository)")
             rel.append(path.relative_to(root).as_posix())
-        inside = lambda f: any(r == "." or f == r or f.startswith(r + "/") for r in rel)  # noqa: E731
+        inside = lambda f: any(r == "." or f == r or f.startswith(r + "/") for r in rel)
         diagnostics = [d for d in diagnostics if inside(d.file)]
         files = sum(1 for f in checked.records.files if inside(f))
     if args.format == "json":
@@ -73,7 +79,10 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     student = checked.roster.get(args.student)
     if student is None:
         raise DektError(f"学号 {args.student} 不在学生名册中 (student {args.student} is not in the roster)")
-    ledger = checked.ledgers[student.id]
+    ledger = checked.ledgers.get(student.id)
+    if ledger is None:  # no rules version governs the student's cohort (DK605): no ledger, never another version's
+        print(human([d for d in checked.diagnostics if d.code == "DK605" and d.line == student.row], 1), file=sys.stderr)
+        return EXIT_PROBLEMS
     own = {e.file for e in checked.records.entries if e.student == student.id}
     problems = [d for d in checked.diagnostics if d.file in own and d.code != "DK405"]
     print(ledger_json(ledger, checked.rules) if args.format == "json" else ledger_text(ledger, checked.rules))
@@ -93,23 +102,41 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build(root, Path(args.out), use_cache=not args.no_cache, prs=prs, now=_now(args.now, root) if args.now else None)
 
 
+def _demo_source(args: argparse.Namespace, scratch: Path) -> Path:
+    """The repository to make the demo from: the one here, else the demo school shipped with dekt (its rules and
+    site, and its records made as ``dekt demo-data --students 360 --seed 2014`` makes the shipped ones)."""
+    import shutil
+
+    from .defaults import folder
+    from .demo import generate
+
+    here = Path(args.repo).resolve()
+    if (here / "rules").is_dir() and (here / "records").is_dir():
+        return here
+    shutil.copytree(folder("rules"), scratch / "rules")
+    shutil.copytree(folder("site"), scratch / "site")
+    generate(scratch, scratch, students=360, seed=2014)
+    return scratch
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Lay out the demo Git repository (merged batches, one on notice) and build it: site and transcripts."""
-    from .build import build
-    from .demo_repo import lay_out
+    import tempfile
 
-    from .demo_repo import STATE_DIR
+    from .build import build
+    from .demo_repo import STATE_DIR, lay_out
     from .output import check_out
 
-    root = _repo(args)
-    out = check_out(root, Path(args.out) if Path(args.out).is_absolute() else root / args.out)
+    here = Path(args.repo).resolve()
+    out = check_out(here, Path(args.out) if Path(args.out).is_absolute() else here / args.out)
     target = out / "demo-repo"
     if target.exists() and not (target / STATE_DIR).is_dir():
         raise DektError(
             f"{target} 已存在且不是 dekt 演示仓库；为免删除您的文件，已停止。请换一个 --out。"
             f" ({target} exists and is not a dekt demo repository: refusing to replace it; choose another --out)"
         )
-    demo = lay_out(root, target)
+    with tempfile.TemporaryDirectory(prefix="dekt-demo-") as scratch:
+        demo = lay_out(_demo_source(args, Path(scratch)), target)
     print(f"演示仓库 demo repository → {demo.root}（{demo.now.isoformat(timespec='minutes')}）")
     return build(demo.root, out, prs=demo.prs, now=demo.now)
 
@@ -138,15 +165,22 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
             f" ({target} already holds a repository's records ({held[0]}); demo-data would replace them: pass --force to"
             " overwrite)"
         )
-    stats = generate(_repo(args), target, students=args.students, seed=args.seed)
+    here = Path(args.repo).resolve()
+    if (here / "rules").is_dir():
+        source = _repo(args)
+    else:  # outside a repository: the rules shipped with dekt
+        from .defaults import folder
+
+        source = folder("rules").parent
+    stats = generate(source, target, students=args.students, seed=args.seed)
     print(json.dumps(stats, ensure_ascii=False))
     return EXIT_OK
 
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
     """Import a roster exported from an academic system into records/students.csv."""
-    from .rules import load_rules_or_fail
     from .roster import parse_roster, write_roster
+    from .rules import load_rules_or_fail
 
     root = _repo(args)
     rules = load_rules_or_fail(root)
@@ -220,19 +254,34 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 def cmd_merge_message(args: argparse.Namespace) -> int:
     """The merge commit message with the review record as trailers; refuses a pull request that may not merge."""
-    from .provenance import merge_message
-    from .review import evaluate, gate_text, load_pr
+    from .merge import review_message
+    from .review import evaluate, gate_text
 
-    state = evaluate(_repo(args), args.pr, args.now)
+    root = _repo(args)
+    state = evaluate(root, args.pr, args.now)
     if not state.mergeable:
         print(gate_text(state), file=sys.stderr)
         return EXIT_PROBLEMS
-    pr = load_pr(args.pr)
-    notice = f"{state.notice_start}..{state.notice_end}" if state.notice_start else None
-    reviewers = sorted({login for d in state.departments for login in d.approvers})
-    title = pr.get("title") or f"第二课堂申报 #{state.number}"
-    print(merge_message(title, state.number, pr["author"]["login"], reviewers, [state.final_approver], notice), end="")
+    print(review_message(root, args.pr, args.now, args.merged_by, args.certify)[2], end="")
     return EXIT_OK
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Academic affairs' signed merge: gate, trailers, ``git merge --no-ff -S``; then the chain is checked."""
+    from .custody import certified_files
+    from .merge import signed_merge
+
+    root = _repo(args)
+    sha, message = signed_merge(root, args.pr, now=args.now, key=args.key, merged_by=args.merged_by, certify=args.certify)
+    custody = certified_files(root, "HEAD")
+    print(f"已签名合并 signed merge {sha[:12]}: {message.splitlines()[0]}")
+    if custody.signed and not custody.uncertified and not custody.deleted:
+        print(f"  签名链完整 the chain of custody holds: {custody.commits} 个提交 commits since the trust root {custody.root_commit[:12]}")
+        return EXIT_OK
+    print("  ! 该合并未被 rules/allowed_signers 认可：密钥不在名单中，或仓库处于未签名模式 (the merge is not certified by"
+          " rules/allowed_signers: the key is not listed, or the repository is in unsigned mode); 推送前请处理 fix before pushing",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_PROBLEMS
 
 
 def cmd_content_ids(args: argparse.Namespace) -> int:
@@ -284,8 +333,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
     from .notice import load_prs, notice_batches, notice_json, notice_text
     from .records import ROSTER_FILE
     from .review.report import parse_now
-    from .rules import load_rules_or_fail
     from .roster import load_roster
+    from .rules import load_rules_or_fail
 
     root = _repo(args)
     rules = load_rules_or_fail(root)
@@ -356,30 +405,6 @@ def cmd_signin_sheet(args: argparse.Namespace) -> int:
     return signin_sheet(_repo(args), Path(args.output), activity=args.activity, klass=args.klass, dept=args.dept, day=args.date)
 
 
-def cmd_import_claims(args: argparse.Namespace) -> int:
-    """Turn filled spreadsheets into claim files, or report every problem at its cell."""
-    from .sheets.command import import_claims
-
-    return import_claims(
-        _repo(args), args.files, dept=args.dept, year=args.year, registered=args.registered, check=args.check,
-        fmt=args.format, summary=args.summary, book=args.name,
-    )  # fmt: skip
-
-
-def cmd_template(args: argparse.Namespace) -> int:
-    """Write the claims template workbook, generated from the rules."""
-    from .sheets.command import template
-
-    return template(_repo(args), Path(args.output), dept=args.dept, year=args.year)
-
-
-def cmd_signin_sheet(args: argparse.Namespace) -> int:
-    """Write a sign-in sheet whose columns are the template's."""
-    from .sheets.command import signin_sheet
-
-    return signin_sheet(_repo(args), Path(args.output), activity=args.activity, klass=args.klass, dept=args.dept, day=args.date)
-
-
 _EXAMPLES = {
     "validate": "例 example: dekt validate records/claims/2014-2015/customs --format github",
     "ledger": "例 example: dekt ledger 2014010203 --format json",
@@ -392,14 +417,12 @@ _EXAMPLES = {
     "gate": "例 example: dekt gate --pr pr.json   (退出码 0 才可合并 / exit 0 only when it may be merged)",
     "notice": "例 example: dekt notice --prs prs.json --format json -o _build/notice.json",
     "merge-message": "例 example: dekt merge-message --pr pr.json > message.txt",
+    "merge": "例 example: dekt merge --pr pr.json --key ~/.ssh/jwc_signing   (然后 then: git push origin main)",
     "content-ids": "例 example: dekt content-ids --pr pr.json --timeline timeline.json --base origin/main -o pr.json",
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
     "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
     "verify": "例 example: dekt verify 2014010203.pdf --records _build",
-    "import-claims": "例 example: dekt import-claims 签到表.xlsx --dept customs --registered 2015-06-02 --check",
-    "template": "例 example: dekt template --dept customs --year 2015-2016 -o 第二课堂申报模板.xlsx",
-    "signin-sheet": "例 example: dekt signin-sheet --activity 敬老院关爱行动 --class 海关管理2014级1班 -o 签到表.pdf",
     "import-claims": "例 example: dekt import-claims 签到表.xlsx --dept customs --registered 2015-06-02 --check",
     "template": "例 example: dekt template --dept customs --year 2015-2016 -o 第二课堂申报模板.xlsx",
     "signin-sheet": "例 example: dekt signin-sheet --activity 敬老院关爱行动 --class 海关管理2014级1班 -o 签到表.pdf",
@@ -440,7 +463,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--now", metavar="ISO-8601", help="判断公示的时间与签发日期 / the moment for the notice and the build date")
 
     sp = command("demo", cmd_demo, "生成演示仓库（已归档批次与一批公示中）并构建 / lay out the demo repository and build it")
-    sp.add_argument("--out", default="_build", help="输出目录（相对于仓库）/ output folder, relative to the repository")
+    sp.add_argument("--out", default="_build", help="输出目录（相对于当前目录）/ output folder, relative to here")
 
     sp = command("schema", cmd_schema, "写出申报与规则的 JSON Schema / write JSON Schema for editors")
     sp.add_argument("--out", help="输出目录，默认 rules/schema / output folder")
@@ -460,6 +483,15 @@ def parser() -> argparse.ArgumentParser:
     sp = command("merge-message", cmd_merge_message, "生成带审核记录的合并提交说明 / the merge message with the review record")
     sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
     sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
+    sp.add_argument("--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)")
+    sp.add_argument("--certify", action="append", default=[], metavar="COMMIT", help="事后认定的提交 / a commit certified after the fact")
+
+    sp = command("merge", cmd_merge, "教务处签名合并（git merge --no-ff -S）/ academic affairs' signed merge of a pull request")
+    sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
+    sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
+    sp.add_argument("--key", metavar="KEY", help="SSH 签名私钥，默认 $DEKT_SIGNING_KEY 或 git 的 user.signingkey / the SSH signing key")
+    sp.add_argument("--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)")
+    sp.add_argument("--certify", action="append", default=[], metavar="COMMIT", help="事后认定的提交 / a commit certified after the fact")
 
     sp = command("content-ids", cmd_content_ids, "为合并请求补充内容标识（变基不使审核失效）/ add content ids to PR.json")
     sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
@@ -500,29 +532,6 @@ def parser() -> argparse.ArgumentParser:
 
     sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
     sp.add_argument("export", metavar="EXPORT_CSV")
-
-    sp = command("import-claims", cmd_import_claims, "把填好的表格转换为申报文件 / turn filled spreadsheets into claim files")
-    sp.add_argument("files", nargs="+", metavar="FILE", help=".xlsx、.xls、.ods 或 .csv（UTF-8 或 GBK）")
-    sp.add_argument("--dept", help="系部（编号或名称），默认按名册 / department (id or name); default: each student's")
-    sp.add_argument("--year", help="学年，如 2015-2016：日期须在其中 / academic year the dates must fall in")
-    sp.add_argument("--registered", metavar="DATE", help="登记日期（表中无“登记日期”列时），默认今天 / registration date")
-    sp.add_argument("--check", action="store_true", help="只检查，不写文件 / check only, write nothing")
-    sp.add_argument("--format", choices=["human", "json"], default="human")
-    sp.add_argument("--summary", metavar="FILE.md", help="写入 Markdown 摘要（合并请求评论用）/ write a Markdown summary")
-    sp.add_argument("--name", help="报告中使用的文件名 / the file name to report with")
-
-    sp = command("template", cmd_template, "根据规则生成申报表格模板 / write the claims template from the rules")
-    sp.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
-    sp.add_argument("--dept", help="系部（编号或名称）/ department (id or name)")
-    sp.add_argument("--year", help="学年，默认本学年 / academic year (default: the current one)")
-
-    sp = command("signin-sheet", cmd_signin_sheet, "打印签到表（列与模板一致）/ print a sign-in sheet with the template's columns")
-    sp.add_argument("--activity", required=True, help="活动名称 / activity name")
-    who = sp.add_mutually_exclusive_group(required=True)
-    who.add_argument("--class", dest="klass", help="班级（名册中的班级名）/ class, as the roster names it")
-    who.add_argument("--dept", help="系部（编号或名称）/ department (id or name)")
-    sp.add_argument("--date", help="活动日期 YYYY-MM-DD（可选）/ activity date, printed on the sheet")
-    sp.add_argument("-o", "--output", required=True, metavar="FILE.pdf|FILE.xlsx")
 
     sp = command("import-claims", cmd_import_claims, "把填好的表格转换为申报文件 / turn filled spreadsheets into claim files")
     sp.add_argument("files", nargs="+", metavar="FILE", help=".xlsx、.xls、.ods 或 .csv（UTF-8 或 GBK）")

@@ -38,11 +38,10 @@ class SiteBuilt:
 
 
 def site_project(root: Path) -> Path:
-    """The MkDocs project: the repository's ``site/``, else the one beside this package's source."""
-    for candidate in (root / "site", Path(__file__).resolve().parents[2] / "site"):
-        if (candidate / "mkdocs.yml").is_file():
-            return candidate
-    raise DektError(f"找不到站点项目 {root / 'site' / 'mkdocs.yml'} (the MkDocs project site/mkdocs.yml is missing)")
+    """The MkDocs project: the repository's ``site/``, else the one shipped with dekt."""
+    from ..defaults import folder
+
+    return root / "site" if (root / "site" / "mkdocs.yml").is_file() else folder("site")
 
 
 def _nav(project_nav: list, generated: list[page_gen.Page]) -> list:
