@@ -64,9 +64,11 @@ def import_claims(root: Path, files: list[str], *, dept=None, year=None, registe
     # Two files in one run must not claim the same thing twice either: re-plan with the first file's claims in view
     # would be exact; two sheets naming one student's activity is rare, and validation after writing catches it.
     if ok and not check:
-        for r in results:
-            for p in write_import(root, r):
-                print(p, file=sys.stderr)
+        written = [p for r in results for p in write_import(root, r)]
+        results = _validate_written(root, results, written)
+        ok = all(r.ok for r in results)
+        for p in written if ok else []:
+            print(p, file=sys.stderr)
     if fmt == "json":
         print("[" + ",\n".join(report.as_json(r) for r in results) + "]")
     else:
@@ -74,6 +76,31 @@ def import_claims(root: Path, files: list[str], *, dept=None, year=None, registe
     if summary:
         Path(summary).write_text(report.markdown(results), encoding="utf-8")
     return 0 if ok else 1
+
+
+def _validate_written(root: Path, results: list, written: list[str]) -> list:
+    """Check the repository with the new files as `dekt validate` will; on an error in them, take them back out and
+    report the error at the sheet cell behind it, so that what the importer leaves always validates."""
+    import dataclasses
+
+    from ..check import check_repository
+    from ..diagnostics import Diagnostic, Severity
+
+    if not written:
+        return results
+    new = set(written)
+    found = [d for d in check_repository(root).diagnostics if d.file in new and d.severity is Severity.ERROR]
+    if not found:
+        return results
+    for rel in written:
+        (root / rel).unlink(missing_ok=True)
+    out = []
+    for r in results:
+        plans = {p.path: p for p in r.files}
+        mine = [d for d in found if d.file in plans]
+        cells = [Diagnostic(*plans[d.file].cell_for(d.line), d.code, d.severity, d.message) for d in mine]
+        out.append(dataclasses.replace(r, diagnostics=tuple(sorted(set(r.diagnostics) | set(cells)))))
+    return out
 
 
 def template(root: Path, out: Path, *, dept=None, year=None) -> int:

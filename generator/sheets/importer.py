@@ -36,6 +36,15 @@ class Planned:
     text: str
     unchanged: bool
     people: int
+    cells: tuple[tuple[str, int, int], ...] = ()  # each participant's id cell: (book!sheet, row, column)
+
+    def cell_for(self, line: int) -> tuple[str, int, int]:
+        """The sheet cell behind a line of this file: the participant on that line, else the activity's first row."""
+        lines = self.text.splitlines()
+        start = lines.index("participants:") + 2 if "participants:" in lines else None
+        if start is not None and start <= line < start + len(self.cells):
+            return self.cells[line - start]
+        return self.cells[0]
 
 
 @dataclass(frozen=True)
@@ -184,8 +193,8 @@ class _Import:
                 name = name or text
         if not name and out.get("course"):
             name = f"团校：{catalog.courses(v)[out['course']]}"
-        if not name:
-            self.report(row, "activity", "DK815", column=HEADER["activity"])
+        if not name and all(values.blank(row.cells.get(f)) for f in ("course", "credit_class")):
+            self.report(row, "activity", "DK815", column=HEADER["activity"])  # (an unknown course is reported as such)
         out["activity"] = name or None
 
     # ------------------------------------------------------------------ the whole sheet
@@ -330,7 +339,8 @@ def _render_all(job: _Import, activities: list[Activity]) -> tuple[list[Planned]
             result = parse_claim_file(text.encode(), rel)
         elif existing is not None:
             job.report(first, "student", "DK817", file=rel)
-        planned.append(Planned(rel, text, existing == text, len(act.people)))
+        cells = tuple((f"{job.book}!{r.sheet}", *r.at("student")) for r in act.rows)
+        planned.append(Planned(rel, text, existing == text, len(act.people), cells))
         version = job.rules.version_for(job.rules.academic_year(act.fields["date"]))
         for entry in result.entries:
             row = act.rows[entry.index or 0]
