@@ -99,26 +99,6 @@ _CATALOGUE = [
     Code("DK817", Severity.ERROR, "{file} 已存在且内容不同；若要替换，请先删除它", "{file} exists with different content; delete it first to replace it"),
     Code("DK818", Severity.ERROR, "“{value}”不是有效的{kind}{detail}", "'{value}' is not a valid {kind_en}{detail_en}"),
     Code("DK819", Severity.ERROR, "表中没有可导入的数据行", "the spreadsheet has no data rows to import"),
-    # DK8xx spreadsheets imported as claims (dekt import-claims): the place is a cell, book!sheet row/column.
-    Code("DK801", Severity.ERROR, "无法读取表格：{detail}", "cannot read the spreadsheet: {detail_en}"),
-    Code("DK802", Severity.ERROR, "找不到表头行：前 {rows} 行中没有一行同时含“学号”和其他可识别的列（如 姓名、活动名称、日期）", "no header row: none of the first {rows} rows has 学号 and another known column (姓名, 活动名称, 日期…)"),
-    Code("DK803", Severity.ERROR, "缺少“{column}”列{detail}", "the column '{column}' is missing{detail_en}"),
-    Code("DK804", Severity.WARNING, "未识别的列“{header}”，已忽略", "unknown column '{header}' ignored"),
-    Code("DK805", Severity.ERROR, "学号“{value}”被表格软件改成了科学计数法，丢失了数字；请把学号列设为文本格式后重新填写", "the student id '{value}' was turned into scientific notation and lost digits; format the column as text and type the ids again"),
-    Code("DK806", Severity.WARNING, "学号“{value}”按 {student} 读取（{detail}）", "student id '{value}' read as {student} ({detail_en})"),
-    Code("DK807", Severity.ERROR, "学号 {student} 在名册中是“{roster}”，表中姓名是“{name}”；请核对学号", "student {student} is '{roster}' in the roster but the sheet says '{name}'; check the id"),
-    Code("DK808", Severity.WARNING, "时长“{value}”带有单位，按 {hours} 小时读取", "hours '{value}' carry a unit; read as {hours} hours"),
-    Code("DK809", Severity.ERROR, "时长“{value}”无法识别，请填写小时数，如 3 或 2.5", "hours '{value}' cannot be read; write a number of hours such as 3 or 2.5"),
-    Code("DK810", Severity.ERROR, "日期“{value}”无法识别，请写成 2014-10-12", "date '{value}' cannot be read; write it as 2014-10-12"),
-    Code("DK811", Severity.ERROR, "日期 {date} 不在 {year} 学年内", "date {date} is outside academic year {year}"),
-    Code("DK812", Severity.ERROR, "与 {other} 重复：同一学生、同一活动登记了两次", "duplicates {other}: the same student and activity entered twice"),
-    Code("DK813", Severity.ERROR, "学生 {student} 的这项活动已登记在 {other}", "student {student} already has this activity in {other}"),
-    Code("DK814", Severity.WARNING, "已跳过此行：{detail}", "row skipped: {detail_en}"),
-    Code("DK815", Severity.ERROR, "“{column}”为空", "'{column}' is empty"),
-    Code("DK816", Severity.ERROR, "未知的{kind}“{value}”；可选：{allowed}", "unknown {kind_en} '{value}'; allowed: {allowed}"),
-    Code("DK817", Severity.ERROR, "{file} 已存在且内容不同；若要替换，请先删除它", "{file} exists with different content; delete it first to replace it"),
-    Code("DK818", Severity.ERROR, "“{value}”不是有效的{kind}{detail}", "'{value}' is not a valid {kind_en}{detail_en}"),
-    Code("DK819", Severity.ERROR, "表中没有可导入的数据行", "the spreadsheet has no data rows to import"),
 ]
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}
 
