@@ -320,6 +320,28 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the forge settings the review depends on, from saved ``gh api`` answers."""
+    from .doctor import FILES, check_settings, load_json, report
+    from .rules import load_rules
+
+    given = {k: getattr(args, f"{k}_json") for k in FILES}
+    if args.saved:
+        given = {k: v or str(Path(args.saved) / FILES[k]) for k, v in given.items()}
+        if not Path(given["pages"]).exists() and not args.pages_json:
+            given["pages"] = None
+    missing = [f"--{k}-json" for k, v in given.items() if v is None and k != "pages"]
+    if missing:
+        raise DektError(f"缺少 {', '.join(missing)}（或用 --from 目录）(missing {', '.join(missing)}, or pass --from DIR)")
+    data = {k: load_json(Path(v), k) if v else None for k, v in given.items()}
+    rules, _ = load_rules(Path(args.repo))  # whose approval the environment needs, when run in a dekt repository
+    aa = list(rules.school.academic_affairs.reviewers) if rules else None
+    checks = check_settings(data["repo"] if isinstance(data["repo"], dict) else {}, data["rules"], data["protection"],
+                            data["environments"], data["pages"], aa)  # fmt: skip
+    print(report(checks))
+    return EXIT_PROBLEMS if any(c.ok is False for c in checks) else EXIT_OK
+
+
 def _now(text: str | None, root: Path):
     """``--now`` as an aware moment (a wall-clock time is read in the school's time zone)."""
     from .review.report import parse_now
@@ -423,6 +445,7 @@ _EXAMPLES = {
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
     "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
     "verify": "例 example: dekt verify 2014010203.pdf --records _build",
+    "doctor": "例 example: dekt doctor --from gh-settings/   (gh api 保存的设置 / settings saved with gh api)",
     "import-claims": "例 example: dekt import-claims 签到表.xlsx --dept customs --registered 2015-06-02 --check",
     "template": "例 example: dekt template --dept customs --year 2015-2016 -o 第二课堂申报模板.xlsx",
     "signin-sheet": "例 example: dekt signin-sheet --activity 敬老院关爱行动 --class 海关管理2014级1班 -o 签到表.pdf",
@@ -529,6 +552,14 @@ def parser() -> argparse.ArgumentParser:
     sp = command("verify", cmd_verify, "离线核验成绩单 PDF / check a transcript PDF offline")
     sp.add_argument("pdf", metavar="FILE.pdf")
     sp.add_argument("--records", metavar="DIR", help="构建目录、站点目录或其 verify/ 目录，默认 _build / the build, site or verify folder")
+
+    sp = command("doctor", cmd_doctor, "检查仓库设置是否满足审核流程 / check the repository settings the review needs")
+    for key, what in (("repo", "repos/O/R"), ("rules", "repos/O/R/rules/branches/main"),
+                      ("protection", "repos/O/R/branches/main/protection"), ("environments", "repos/O/R/environments"),
+                      ("pages", "repos/O/R/pages")):  # fmt: skip
+        aliases = ["--rulesets-json"] if key == "rules" else []
+        sp.add_argument(f"--{key}-json", *aliases, metavar="FILE", help=f"gh api {what} 的输出 / its saved answer")
+    sp.add_argument("--from", dest="saved", metavar="DIR", help="含 repo.json、rules.json 等的目录 / folder of the saved answers")
 
     sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
     sp.add_argument("export", metavar="EXPORT_CSV")
