@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import subprocess
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, get_args, get_type_hints
 
 import pydantic
 
-from .diagnostics import Diagnostic
-from .files import write_atomic
+from . import parsecache
+from .diagnostics import Diagnostic, Severity, diag
 from .models import to_model
 from .models.claims import PERSONAL_FIELDS, ClaimFile, Revocation
 from .yamlload import Document, find, load, parse, position
 
 CLAIMS_DIR = "records/claims"
 ROSTER_FILE = "records/students.csv"
-CACHE_DIR = ".dekt-cache"
+CACHE_DIR = ".dekt-cache"  # where dekt once kept its cache in the work tree: never read, an error if tracked
+CLAIM_SUFFIXES = (".yaml", ".yml")
 # Bump when parsing or the Entry shape changes, so old caches are ignored rather than misread.
 CACHE_FORMAT = f"claims-4-pydantic{pydantic.VERSION}"
 
@@ -144,49 +145,139 @@ def _git_ids(root: Path, rel_dir: str) -> dict[str, str] | None:
     return ids
 
 
+def scan_records(root: Path) -> tuple[list[str], list[Diagnostic]]:
+    """The claim files dekt reads (sorted), and a diagnostic for every path under records/ it refuses.
+
+    Symbolic links are refused, never followed (a link can lead out of the repository); so is any file under
+    records/claims/ that is not ``*.yaml``/``*.yml``, which would otherwise be skipped without a word.
+    """
+    files: list[str] = []
+    problems: list[Diagnostic] = []
+    prefix = os.path.join(root, "")
+    stack = [os.path.join(root, "records")]
+    while stack:
+        folder = stack.pop()
+        rel_folder = folder[len(prefix) :].replace(os.sep, "/")
+        if os.path.islink(folder):
+            problems.append(diag("DK116", rel_folder))
+            continue
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # no records/ at all, or not a folder: the roster and rules checks say what is missing
+        for entry in entries:
+            rel = f"{rel_folder}/{entry.name}"
+            if entry.is_symlink():
+                if rel != ROSTER_FILE:  # the roster's own loader refuses it, in its own words
+                    problems.append(diag("DK116", rel))
+            elif entry.is_dir():
+                stack.append(entry.path)
+            elif rel.startswith(CLAIMS_DIR + "/"):
+                if entry.name.endswith(CLAIM_SUFFIXES):
+                    files.append(rel)
+                else:
+                    problems.append(diag("DK115", rel))
+    return sorted(files), sorted(problems)
+
+
 def claim_files(root: Path) -> list[str]:
-    """Every ``*.yaml``/``*.yml`` file under records/claims, as sorted repository-relative paths."""
-    base = root / CLAIMS_DIR
-    out = []
-    for dirpath, _, names in os.walk(base):
-        rel = Path(dirpath).relative_to(root).as_posix()
-        out.extend(f"{rel}/{n}" for n in names if n.endswith((".yaml", ".yml")))
-    return sorted(out)
+    """Every ``*.yaml``/``*.yml`` file under records/claims that is not a link, as sorted relative paths."""
+    return scan_records(root)[0]
+
+
+def tracked_cache(root: Path) -> list[Diagnostic]:
+    """A committed ``.dekt-cache/``: dekt never reads it, but nothing of the kind belongs in a pull request."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--", CACHE_DIR], cwd=root, capture_output=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [diag("DK117", name) for name in sorted(os.fsdecode(n) for n in out.split(b"\0") if n)]
+
+
+# ---------------------------------------------------------------- the parse cache's entries, as plain JSON
+
+# An entry is stored as its head (index, line, col, student) and the index of its "rest" (every other field),
+# kept once per file: the participants of a group file share all of it but a few personal fields.
+_HEAD = ("file", "index", "line", "col", "student")
+assert Entry._fields[: len(_HEAD)] == _HEAD, "the cache's layout assumes these first fields"
+_REST = Entry._fields[len(_HEAD) :]
+_FORMAT = f"{CACHE_FORMAT}/json-1/" + ",".join(Entry._fields)
+_day = lru_cache(maxsize=None)(date.fromordinal)
+_number = lru_cache(maxsize=None)(Decimal)
+
+
+def _codec(kind: object) -> tuple:
+    """How one field of Entry goes to JSON and back: dates as day numbers, decimals as their text."""
+    if kind is date:
+        return (lambda v: v.toordinal()), _day
+    if Decimal in (kind, *get_args(kind)):
+        return (lambda v: None if v is None else str(v)), (lambda v: None if v is None else _number(v))
+    return None, None
+
+
+_CODECS = [_codec(get_type_hints(Entry)[f]) for f in _REST]
+_REST_TO = [to for to, _ in _CODECS]
+_REST_FROM = [back for _, back in _CODECS]
+
+
+def _encode_result(result: FileResult) -> list:
+    rests: dict[tuple, int] = {}
+    flat: list = []
+    for e in result.entries:
+        rest = tuple(to(v) if to else v for to, v in zip(_REST_TO, e[len(_HEAD) :]))
+        flat += [e.index, e.line, e.col, e.student, rests.setdefault(rest, len(rests))]
+    problems = [[d.file, d.line, d.col, d.code, d.severity.value, d.message] for d in result.problems]
+    return [[list(r) for r in rests], flat, problems, None if result.amends is None else list(result.amends)]
+
+
+def _decode_result(file: str, payload: list) -> FileResult:
+    """Rebuild a file's result; raises (TypeError, ValueError, …) on anything that is not what was stored."""
+    rest_lists, flat, problems, amends = payload
+    rests = []
+    for r in rest_lists:
+        if len(r) != len(_REST):
+            raise ValueError("a cached entry of another shape")
+        rests.append(tuple(back(v) if back else v for back, v in zip(_REST_FROM, r)))
+    if len(flat) % 5:
+        raise ValueError("a cached entry of another shape")
+    it = iter(flat)
+    make = tuple.__new__  # what Entry._make does, without a Python call per entry
+    entries = tuple(make(Entry, (file, i, ln, c, s) + rests[k]) for i, ln, c, s, k in zip(it, it, it, it, it))
+    diags = tuple(Diagnostic(f, ln, c, code, Severity(sev), m) for f, ln, c, code, sev, m in problems)
+    return FileResult(entries, diags, None if amends is None else Amendment(*amends))
 
 
 class ClaimCache:
-    """Per-file parse results keyed by blob id, kept in ``.dekt-cache/`` (never committed)."""
+    """Per-file parse results keyed by Git blob id, in the user's cache folder (see ``parsecache``)."""
 
     def __init__(self, root: Path, enabled: bool = True):
-        self.path = root / CACHE_DIR / "claims.pickle"
-        self.enabled = enabled
-        self.old: dict[str, tuple[str, FileResult]] = {}
-        self.new: dict[str, tuple[str, FileResult]] = {}
-        if enabled:
-            try:
-                with open(self.path, "rb") as fh:
-                    fmt, table = pickle.load(fh)
-                if fmt == CACHE_FORMAT:
-                    self.old = table
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-                self.old = {}
+        self.path = parsecache.cache_file(root) if enabled else None
+        self.enabled = self.path is not None
+        self.old = parsecache.read_table(self.path, _FORMAT) if self.path else {}
+        self.new: dict[str, list] = {}
+        self.dirty = False
 
     def get(self, file: str, oid: str) -> FileResult | None:
-        hit = self.old.get(file)
-        if hit and hit[0] == oid:
-            self.new[file] = hit
-            return hit[1]
-        return None
+        payload = parsecache.lookup(self.old, file, oid)
+        if payload is None:
+            return None
+        try:
+            result = _decode_result(file, payload)
+        except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, OverflowError):
+            return None  # an entry that does not decode is parsed again, and replaced
+        self.new[file] = [oid, payload]
+        return result
 
     def put(self, file: str, oid: str, result: FileResult) -> None:
-        self.new[file] = (oid, result)
+        self.new[file] = [oid, _encode_result(result)]
+        self.dirty = True
 
     def save(self) -> None:
-        if not self.enabled or self.new == self.old:
-            return
-        self.path.parent.mkdir(exist_ok=True)
-        (self.path.parent / ".gitignore").write_text("*\n")
-        write_atomic(self.path, pickle.dumps((CACHE_FORMAT, self.new), protocol=pickle.HIGHEST_PROTOCOL))
+        # Every entry kept was taken unchanged from the old table, so same size and no new entry means no change.
+        if self.path and (self.dirty or len(self.new) != len(self.old)):
+            parsecache.write_table(self.path, _FORMAT, self.new)
 
 
 @dataclass(frozen=True)
@@ -195,6 +286,7 @@ class Records:
 
     files: dict[str, FileResult]
     parsed: int  # how many files were parsed this run rather than taken from the cache
+    refused: tuple[Diagnostic, ...] = ()  # paths under records/ that are not read (links, other file types…)
 
     @property
     def entries(self) -> list[Entry]:
@@ -202,15 +294,23 @@ class Records:
 
     @property
     def problems(self) -> list[Diagnostic]:
-        return [d for r in self.files.values() for d in r.problems]
+        return [d for r in self.files.values() for d in r.problems] + list(self.refused)
 
 
 def load_records(root: Path, *, use_cache: bool = True, only: set[str] | None = None) -> Records:
     """Load every claim file (or those in ``only``), parsing only what changed since the cache was written."""
-    files = claim_files(root)
+    files, refused = scan_records(root)
     if only is not None:
         files = [f for f in files if f in only]
-    cache = ClaimCache(root, enabled=use_cache and only is None)
+        refused = [d for d in refused if d.file in only]
+    else:
+        refused += tracked_cache(root)
+    with parsecache.gc_paused():
+        return _load(root, files, refused, use_cache and only is None)
+
+
+def _load(root: Path, files: list[str], refused: list[Diagnostic], use_cache: bool) -> Records:
+    cache = ClaimCache(root, enabled=use_cache)
     ids = _git_ids(root, CLAIMS_DIR) if cache.enabled else None
     results: dict[str, FileResult] = {}
     parsed = 0
@@ -232,7 +332,7 @@ def load_records(root: Path, *, use_cache: bool = True, only: set[str] | None = 
             parsed += 1
         results[rel] = hit
     cache.save()
-    return Records(results, parsed)
+    return Records(results, parsed, tuple(refused))
 
 
 class Locator:

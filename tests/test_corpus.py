@@ -35,6 +35,9 @@ NOT_IN_CORPUS = {
     "DK100": "test_unreadable_claim_files_are_reported_and_the_others_checked",
     "DK106": "test_boolean_fields_accept_only_true_and_false (no claim or rules field is a boolean yet)",
     "DK410": "needs a Git base to compare with: tests/test_amend.py",
+    "DK115": "a file name, not content: test_files_under_claims_that_dekt_does_not_read_are_named",
+    "DK116": "links are not files: test_symbolic_links_under_records_are_refused_never_followed",
+    "DK117": "a committed cache folder: tests/test_cache.py::test_a_committed_cache_is_never_loaded_and_is_reported",
     "DK503": "test_missing_credit_rules_are_reported_with_the_claims",
     "DK504": ".github/CODEOWNERS out of step with rules/: tests/test_codeowners.py",
 }
@@ -165,11 +168,45 @@ def test_unreadable_claim_files_are_reported_and_the_others_checked(tmp_path):
     (root / folder / "huge.yaml").write_bytes(b"note: " + b"x" * (8 * 1024 * 1024) + b"\n")
     checked = check_repository(root)
     assert [(d.file, d.code) for d in checked.diagnostics] == [
-        (f"{folder}/dangling.yaml", "DK100"),
+        (f"{folder}/dangling.yaml", "DK116"),  # a link, even one that leads nowhere
         (f"{folder}/huge.yaml", "DK100"),
     ]
     assert [e.file for e in checked.records.entries] == [good]
     assert checked.ledgers["2014010001"].total == 1
+
+
+def test_files_under_claims_that_dekt_does_not_read_are_named(tmp_path):
+    # dekt reads *.yaml and *.yml (lower case) only; anything else a secretary leaves there would be skipped
+    # without a word and its claim never counted, so each is an error that names it.
+    folder = "records/claims/2014-2015/customs"
+    good = f"{folder}/2014010001-clubs.yaml"
+    also_read = f"{folder}/2014010002-clubs.yml"
+    unread = [f"{folder}/{name}" for name in ("shout.YAML", "draft.yaml.txt", "claim.json", "README.md", ".DS_Store")]
+    unread.append("records/claims/notes.txt")  # outside any year folder too
+    files = {good: claim_text(), also_read: claim_text("2014010002")}
+    files.update({rel: claim_text("2014010003") for rel in unread})
+    checked = check_repository(make_repo(tmp_path, ROSTER, files))
+    assert sorted((d.file, d.code, d.line) for d in checked.diagnostics) == sorted((rel, "DK115", 1) for rel in unread)
+    assert sorted(e.file for e in checked.records.entries) == [good, also_read]
+
+
+def test_symbolic_links_under_records_are_refused_never_followed(tmp_path):
+    folder = "records/claims/2014-2015/customs"
+    good = f"{folder}/2014010001-clubs.yaml"
+    root = make_repo(tmp_path / "repo", ROSTER, {good: claim_text()})
+    outside = tmp_path / "outside"  # a folder of valid claims outside the repository
+    write_files(outside, {"2014010002-clubs.yaml": claim_text("2014010002")})
+    (root / folder / "to-outside.yaml").symlink_to(outside / "2014010002-clubs.yaml")
+    (root / folder / "to-inside.yaml").symlink_to(root / good)
+    (root / folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (root / "records/claims/2015-2016").symlink_to(root / "records/claims/2014-2015", target_is_directory=True)
+    (root / "records/notes").symlink_to(outside, target_is_directory=True)  # not under claims/, refused too
+    checked = check_repository(root)
+    links = [f"{folder}/linked-folder", f"{folder}/to-inside.yaml", f"{folder}/to-outside.yaml",
+             "records/claims/2015-2016", "records/notes"]  # fmt: skip
+    assert sorted((d.file, d.code) for d in checked.diagnostics) == [(link, "DK116") for link in sorted(links)]
+    assert [e.file for e in checked.records.entries] == [good], "nothing was read through a link"
+    assert checked.ledgers["2014010002"].total == 0
 
 
 def test_missing_credit_rules_are_reported_with_the_claims(tmp_path):
