@@ -131,3 +131,24 @@ def test_explicit_files_and_a_missing_one(tmp_path):
         [*cmd[:-1], str(tmp_path / "bad.json")], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 2 and "bad.json 不是有效的 JSON" in done.stderr
+
+
+def test_the_readme_setup_section_walks_through_what_doctor_checks(tmp_path):
+    """A new user follows the README's section: every setting doctor names is set there, by the same words."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## 仓库设置 · Repository setup", 1)[1].split("\n## ", 1)[0]
+    broken = {"repo": {}, "rules": [], "protection": {}, "environments": {}, "pages": {}}
+    done = doctor(tmp_path, broken)
+    assert done.returncode == 1 and done.stdout.count("✗") == 12  # nothing set: every setting named
+    for phrase in ("Change visibility", "Allow merge commits", "validate", "dekt/review-gate", "GitHub Actions",
+                   "Require review from Code Owners", "Require approval of the most recent reviewable push",
+                   "Dismiss stale pull request approvals when new commits are pushed",
+                   "Restrict who can dismiss pull request reviews", "academic-affairs", "Required reviewers",
+                   "Source: GitHub Actions"):  # fmt: skip
+        assert phrase in done.stdout and phrase in section, phrase
+    # the commands the section gives save exactly the files `dekt doctor --from` reads
+    from dekt.doctor import FILES
+
+    assert (
+        all(f"gh-settings/{name}" in section for name in FILES.values()) and "dekt doctor --from gh-settings" in section
+    )
