@@ -8,8 +8,9 @@ id masked, the credits, the notice window and how and until when to object.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import git
@@ -38,6 +39,8 @@ class NoticeEntry:
     class_name: str
     credits: str | None
     rule: str
+    amends: str | None = None  # "corrects" or "revokes": this row changes an archived claim's credit
+    was: str | None = None  # the archived credit it changes from
 
 
 def _commit(repo: git.Repo, rev: str) -> git.Commit | None:
@@ -82,7 +85,10 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
         for path, raw in _claim_blobs(repo, pr):
             dept = path.split("/")[3] if path.count("/") >= 4 else ""
             dept_name = rules.school.departments[dept].name if dept in rules.school.departments else dept
-            for e in parse_claim_file(raw, path).entries:
+            parsed = parse_claim_file(raw, path)
+            old = _archived(repo, pr, parsed.amends.target) if parsed.amends else []
+            first = len(entries)
+            for e in (*old, *parsed.entries):  # the archived claim's rows first: a correction shows from what to what
                 version = rules.version_for(rules.academic_year(e.date))
                 result = score(e, version.rules) if version else None
                 student = roster.get(e.student)
@@ -94,6 +100,9 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
                     credits=fmt(result.credits) if isinstance(result, Score) else None,
                     rule=result.rule if isinstance(result, Score) else "未通过校验 (does not pass validation)",
                 ))  # fmt: skip
+            if parsed.amends is not None:
+                rows = list(zip((*old, *parsed.entries), entries[first:]))
+                entries[first:] = _amended(rows[: len(old)], rows[len(old) :], parsed.amends, dept, dept_name)
         notice = state.as_dict()["notice"]
         batches.append({
             "pr": state.number,
@@ -109,6 +118,42 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
             "entries": [e.__dict__ for e in sorted(entries, key=lambda e: (e.department, e.activity, e.student))],
         })  # fmt: skip
     return batches
+
+
+def _archived(repo: git.Repo, pr: dict, target: str) -> list:
+    """The entries of the archived claim file ``target`` as the pull request's merge base has it ([] if absent)."""
+    head = _commit(repo, str(pr.get("headRefOid")))
+    base_name = pr.get("baseRefOid") or pr.get("baseRefName") or "main"
+    base = _commit(repo, base_name) or _commit(repo, f"origin/{base_name}")
+    if head is None or base is None:
+        return []
+    merge_base = (repo.merge_base(base, head) or [base])[0]
+    try:
+        raw = (merge_base.tree / target).data_stream.read()
+    except KeyError:
+        return []
+    return list(parse_claim_file(raw, target).entries)
+
+
+def _amended(old: list, new: list, amends, dept: str, dept_name: str) -> list[NoticeEntry]:
+    """The rows of a correction or revocation: whose credit changes, from what to what, and why."""
+    zh, en = ("更正", "corrects") if amends.kind == "corrects" else ("撤销", "revokes")
+    was = {e.student: row for e, row in old}
+    out = []
+
+    def change(row: NoticeEntry, before: str | None, after: str | None) -> NoticeEntry:
+        text = f"{zh} {amends.target}：原 {before or '—'} 学分 → {after or '—'} 学分；理由：{amends.reason} ({en} {amends.target})"
+        return replace(row, credits=after, rule=f"{text}；{row.rule}" if amends.kind == "corrects" else text, amends=amends.kind, was=before)
+
+    for e, row in new:  # a corrected claim: from the archived credit to the new one
+        before = was.pop(e.student, None)
+        out.append(change(row, before.credits if before else None, row.credits))
+    for row in was.values():  # students the revocation (or the correction) takes off: their credit goes to 0
+        out.append(change(row, row.credits, fmt(Decimal(0))))
+    if not out:  # the archived file is not in the merge base (validation says so): still list what is asked
+        out.append(NoticeEntry(dept, dept_name, amends.target, "", "", "—", "—", "", fmt(Decimal(0)),
+                               f"{zh} {amends.target}（档案中找不到原申报）；理由：{amends.reason}", amends.kind, None))
+    return out
 
 
 def load_prs(path: Path) -> list[dict]:
@@ -139,6 +184,8 @@ def notice_text(batches: list[dict]) -> str:
         for e in b["entries"]:
             credits = e["credits"] if e["credits"] is not None else "—"
             out.append(f"  {e['department_name']}  {e['name']}（{e['student']}）  {e['activity']}  {credits} 学分")
+            if e.get("amends"):
+                out.append(f"    {e['rule']}")
         out.append(f"  如何提出异议 how to object: {b['how_to_object']}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
