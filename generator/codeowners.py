@@ -16,7 +16,9 @@ CODEOWNERS_FILE = ".github/CODEOWNERS"
 
 
 def _owners(logins: list[str]) -> str:
-    return " ".join(f"@{login}" for login in logins)
+    # GitHub's logins are case-insensitive: one owner listed twice in two spellings is one owner
+    unique = {login.lower(): login for login in reversed(logins)}
+    return " ".join(f"@{login}" for login in reversed(unique.values()))
 
 
 def codeowners_text(rules: Rules) -> str:

@@ -74,7 +74,7 @@ def test_scenarios_cover_every_stage_and_every_reason():
 def test_scenarios_look_like_the_forge_record(rules):
     """Real-looking fixtures: gh's field set, 40-hex commit ids, ISO times, logins the rules know."""
     known = set(rules.school.academic_affairs.reviewers) | {
-        login for d in rules.school.departments.values() for login in d.reviewers + d.secretaries
+        login for d in rules.school.departments.values() for login in d.reviewers + d.secretaries + list(d.advisors)
     }
     hex40 = re.compile(r"^[0-9a-f]{40}$")
     for name in NAMES:
@@ -363,3 +363,10 @@ def test_bad_now_and_missing_file_are_exit_2(tmp_path):
     assert result.returncode == 2 and "不是 ISO-8601 时间" in result.stderr
     result = dekt("gate", "--pr", str(tmp_path / "missing.json"))
     assert result.returncode == 2 and "无法读取 (cannot read)" in result.stderr
+
+
+def test_codeowners_lists_a_login_once_whatever_its_case():
+    from dekt.codeowners import _owners
+
+    # GitHub compares logins case-insensitively: HG-Chen is hg-chen, listed once, in the first spelling given
+    assert _owners(["hg-chen", "HG-Chen", "hg-zhou"]) == "@hg-chen @hg-zhou"
