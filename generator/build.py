@@ -30,6 +30,7 @@ from .report import human
 from .scoring import fmt
 from .site.private import private_lists, write_private
 from .site.publish import build_site
+from .transcript import canonical, register
 from .transcript.writer import write_transcripts
 
 
@@ -112,15 +113,21 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     if refuse_work_tree(checked):  # transcripts are made from the signed archive, never from the work tree
         return 1
     official = {sid: for_transcript(d) for sid, d in data.items()}  # no pending or uncertified item is issued
+    # Each transcript is dated by the last certified change to its student's record, not by this build.
+    roster_day = register.roster_date(root, tz)
+    dates = {sid: canonical.record_date(d, provenance, tz, roster_date=roster_day, fallback=issued) for sid, d in official.items()}
+    issued_before = register.load(root, checked.custody)  # read, never written, by the build
     with output.locked(out):
         stage = output.begin(out)
         try:
             write_atomic(stage.private / "ledgers.json", _ledgers_json(data))
-            written = write_transcripts(rules, official, stage.folder, issued, root, previous=stage.current("private") / "transcripts")
+            written = write_transcripts(rules, official, stage.folder, dates, root, previous=stage.current("private") / "transcripts")
+            write_atomic(stage.private / register.BUILD_INFO, json.dumps({"commit": register.head_commit(root)}) + "\n")
+            sealed = register.sealed_records(issued_before, written.current)
             lists = private_lists(rules, checked.ledgers, issued)
             write_private(stage.private, lists)
             extra = {"notice.json": notice_json(batches, decided_at).encode("utf-8")} if prs else {}
-            site = build_site(checked, batches, list(written.records), issued=issued, now=decided_at if prs else None,
+            site = build_site(checked, batches, sealed, issued=issued, now=decided_at if prs else None,
                               stage=stage.folder, extra=extra)  # fmt: skip
         except BaseException:
             output.abandon(stage)
@@ -135,6 +142,11 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     print(f"  签发日期 build date: {issued}; 已归档申报的来源 provenance of archived claims: {len(provenance)} files")
     print(f"  成绩单 transcripts: {written.rendered} 份生成 rendered, {written.kept} 份未变 unchanged, "
           f"{written.removed} 份删除 removed（{written.seconds:.1f} s）→ {out / 'private' / 'transcripts'}")
+    waiting = register.unregistered(issued_before, written.current)
+    print(f"  签发登记 register: {len(issued_before.entries)} 份已登记 registered; 本次有 {len(waiting)} 份尚未登记 not yet"
+          f" registered（dekt register --from {out}）")
+    for file, why in issued_before.ignored:
+        print(f"  ! 签发登记 {file} 未采用 (left out of the register): {why}")
     print(f"  名单 lists (at-risk, ranking): {len(lists)} 个 CSV files → {out / 'private'}")
     print(f"公开站点 public site: {site.pages} 页 pages, {site.records} 条验证记录 sealed records（{site.seconds:.1f} s）→ {out / 'site'}")
     print(f"私有输出 private outputs → {out / 'private'}")

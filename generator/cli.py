@@ -36,8 +36,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         from .custody import banner
 
         print(banner(checked.custody), file=sys.stderr)
-        if args.format == "github":
-            print(f"::warning title=unsigned::{banner(checked.custody)}")
     files = len(checked.records.files) + 4  # the claim files, three kinds of rules files and the roster
     if args.paths:
         rel = []
@@ -296,6 +294,11 @@ def cmd_content_ids(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise DektError(f"无法读取时间线 {args.timeline}：{exc} (cannot read the timeline pages)") from exc
     pr = complete_record(_repo(args), load_pr(args.pr), args.base, timeline, args.timeline or "")
+    from .review.advisors import research_advisors
+    from .rules import load_rules_or_fail
+
+    # Research claims name their advisor, whose approval the gate requires before the department's review counts.
+    pr["researchAdvisors"] = research_advisors(_repo(args), pr, load_rules_or_fail(_repo(args)))
     text = json.dumps(pr, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -394,13 +397,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
     records = Path(args.records) if args.records else (Path(args.repo) / "_build")
     if args.records and not records.is_dir():
         raise DektError(f"签发记录目录不存在：{records} (no such records folder)")
-    result = verify_pdf(path, records if records.is_dir() else None)
+    trust = Path(args.trust) if args.trust else None
+    if trust is not None and not trust.is_file():
+        raise DektError(f"找不到根证书 {trust} (no such root certificate)")
+    result = verify_pdf(path, records if records.is_dir() else None, trust)
     print(report(result))
+    if result.ok and result.record is None and trust is not None and "signature" in result.passed:
+        return EXIT_OK  # the institution's signature, chained to its root, vouches for every byte
     if result.ok and result.record is None:
         print("  ! 未核对签发记录，无法确认文件未被改动；请用 --records 指定构建目录或站点目录"
               " (not checked against an issue record, so changed bytes cannot be ruled out: pass --records)")
         return EXIT_PROBLEMS
     return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    """Append the transcripts a build issued (or a revocation) to records/register/, optionally signed."""
+    from .transcript.register_command import register
+
+    return register(_repo(args), args)
 
 
 def cmd_import_claims(args: argparse.Namespace) -> int:
@@ -444,7 +459,8 @@ _EXAMPLES = {
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
     "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
-    "verify": "例 example: dekt verify 2014010203.pdf --records _build",
+    "verify": "例 example: dekt verify 2014010203.pdf --records _build   (或 or: --trust 学校根证书.pem)",
+    "register": "例 example: dekt register --from _build --sign --key ~/.ssh/jwc_signing",
     "doctor": "例 example: dekt doctor --from gh-settings/   (gh api 保存的设置 / settings saved with gh api)",
     "import-claims": "例 example: dekt import-claims 签到表.xlsx --dept customs --registered 2015-06-02 --check",
     "template": "例 example: dekt template --dept customs --year 2015-2016 -o 第二课堂申报模板.xlsx",
@@ -552,6 +568,16 @@ def parser() -> argparse.ArgumentParser:
     sp = command("verify", cmd_verify, "离线核验成绩单 PDF / check a transcript PDF offline")
     sp.add_argument("pdf", metavar="FILE.pdf")
     sp.add_argument("--records", metavar="DIR", help="构建目录、站点目录或其 verify/ 目录，默认 _build / the build, site or verify folder")
+    sp.add_argument("--trust", metavar="ROOT.pem", help="学校的根证书，核验 PDF 的数字签名 / the institution's root certificate")
+
+    sp = command("register", cmd_register, "把构建签发的成绩单记入签发登记 / record the transcripts a build issued")
+    sp.add_argument("--from", dest="source", metavar="OUT", default="_build", help="当前提交的构建目录 / the build of HEAD")
+    sp.add_argument("--sign", action="store_true", help="以教务处密钥签名提交 / commit, signed with academic affairs' key")
+    sp.add_argument("--key", help="SSH 签名私钥，默认 $DEKT_SIGNING_KEY / the SSH signing key")
+    sp.add_argument("--revoke", metavar="CODE", help="撤销这份成绩单 / revoke this transcript (with --student, --reason)")
+    sp.add_argument("--student", metavar="ID", help="被撤销成绩单的学号 / the student of the revoked transcript")
+    sp.add_argument("--reason", help="撤销原因 / why it is revoked")
+    sp.add_argument("--now", help="日期，默认今天 / the date (default: today)")
 
     sp = command("doctor", cmd_doctor, "检查仓库设置是否满足审核流程 / check the repository settings the review needs")
     for key, what in (("repo", "repos/O/R"), ("rules", "repos/O/R/rules/branches/main"),
@@ -592,22 +618,36 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dekt`` console script."""
     try:
-        args = parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-    try:
-        return args.func(args)
-    except DektError as exc:
-        print(f"dekt: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception:  # an internal error is exit 2, not a Python crash's 1, which means "problems found"
-        import traceback
+        try:
+            args = parser().parse_args(argv)
+        except SystemExit as exc:
+            sys.stdout.flush()
+            return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+        try:
+            code = args.func(args)
+            sys.stdout.flush()  # a reader that went away shows here, not in Python's own flush at exit
+            return code
+        except DektError as exc:
+            from .report import printable
 
-        traceback.print_exc()
-        print("dekt: 内部错误，请报告此问题 (internal error; please report it)", file=sys.stderr)
-        return EXIT_USAGE
+            print(f"dekt: {printable(str(exc))}", file=sys.stderr)  # it may quote a path or a value from outside
+            return exc.exit_code
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:
+            raise
+        except Exception:  # an internal error is exit 2, not a Python crash's 1, which means "problems found"
+            import traceback
+
+            traceback.print_exc()
+            print("dekt: 内部错误，请报告此问题 (internal error; please report it)", file=sys.stderr)
+            return EXIT_USAGE
+    except BrokenPipeError:
+        # `dekt validate | head -1`: what Python's documentation advises (the signal module's "Note on SIGPIPE"):
+        # point stdout at devnull, so that the flush at exit cannot fail again, and leave without a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for any program a closed pipe ended
 
 
 if __name__ == "__main__":

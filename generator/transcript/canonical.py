@@ -4,6 +4,11 @@ The canonical data is built from a ledger's plain data (``dekt.ledger_view.ledge
 institution, the issue date and the rules version, and drops what is internal (file paths, line numbers,
 the ids of correcting records). Its canonical JSON (sorted keys, no whitespace, UTF-8) is what the PDF
 attaches; the verification code is a short, typable encoding of that JSON's SHA-256.
+
+The issue date is not the build's date: it is the date of the last certified change to the student's record
+(``record_date``), so a student whose record did not change gets the same data, the same code and the same PDF
+from every later build, on any machine, and a transcript once handed out stays the current one until that
+student's record changes.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date
+from datetime import date, datetime, tzinfo
 
 from ..roster import STATUSES, mask_id
 from ..rules import Rules
@@ -49,6 +54,25 @@ def _completion(c: dict, rules: Rules, since: str) -> dict:
         "elective_points": c["elective_points"], "min_elective_points": c["min_elective_points"],
         "credits": c["credits"],
     }  # fmt: skip
+
+
+def _day(moment: str, tz: tzinfo) -> date:
+    return datetime.fromisoformat(moment).astimezone(tz).date()
+
+
+def record_date(ledger: dict, provenance: dict, tz: tzinfo, *, roster_date: date | None, fallback: date) -> date:
+    """The date of the last certified change to a student's record: the latest merge, in the school's zone, of
+    the claim files behind the items on the transcript (counted or struck through) and of the records that
+    corrected or revoked them. An item not archived yet (unsigned mode, a work tree) dates from ``fallback``
+    (the build's date); a student with no items dates from the roster's last change, else ``fallback``."""
+    days = []
+    for it in ledger["items"]:
+        merged = (it.get("certified") or {}).get("merged_at")
+        days.append(_day(merged, tz) if merged else fallback)
+        by = provenance.get(it["amended_by"]) if it.get("amended_by") else None
+        if by is not None:
+            days.append(_day(by.merged_at, tz))
+    return max(days) if days else (roster_date or fallback)
 
 
 def transcript_data(ledger: dict, rules: Rules, issued: date) -> dict:
@@ -128,8 +152,16 @@ def public_record(data: dict, code: str, pdf_sha256: str) -> dict:
         "total": data["total"],
         "graduation_met": data["graduation_met"],
         "items": [
-            {"date": it["date"], "activity": it["activity"], "credits": it["credits"], "counted": it["counted"],
-             "certified": {k: it["certified"][k] for k in ("pr", "merged_at") if k in it["certified"]} if it.get("certified") else None}
+            {
+                "date": it["date"],
+                "activity": it["activity"],
+                "credits": it["credits"],
+                "counted": it["counted"],
+                "amended": it.get("amended"),
+                "certified": {k: it["certified"][k] for k in ("pr", "merged_at") if k in it["certified"]}
+                if it.get("certified")
+                else None,
+            }
             for it in data["items"]
         ],
         "issue_date": data["issue_date"],

@@ -85,16 +85,20 @@ def html(data: dict, code: str, faces: list[FontFace], url: str | None = None) -
     """The transcript as one self-contained HTML page (fonts by file URL, styles inline)."""
     families = list(dict.fromkeys(f.family for f in faces))
     family_list = Markup(", ".join(f'"{name}"' for name in families) + ", serif")
-    return environment().get_template("transcript.html").render(
-        t=data,
-        code=code,
-        faces=faces,
-        family_list=family_list,
-        css=stylesheet(),
-        qr_svg=Markup(qr_svg(verify_target(code, url))),
-        verify_url=f"{url.rstrip('/')}/verify/" if url else None,
-        attachment=ATTACHMENT_NAME,
-        total_met=Decimal(data["total"]) >= Decimal(data["total_required"]),
+    return (
+        environment()
+        .get_template("transcript.html")
+        .render(
+            t=data,
+            code=code,
+            faces=faces,
+            family_list=family_list,
+            css=stylesheet(),
+            qr_svg=Markup(qr_svg(verify_target(code, url))),
+            verify_url=f"{url.rstrip('/')}/verify/" if url else None,
+            attachment=ATTACHMENT_NAME,
+            total_met=Decimal(data["total"]) >= Decimal(data["total_required"]),
+        )
     )
 
 
@@ -123,7 +127,11 @@ def fetcher(allowed: list[Path]):
 
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
-            path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and parts.netloc in ("", "localhost") else None
+            path = (
+                Path(unquote(parts.path)).resolve()
+                if parts.scheme == "file" and parts.netloc in ("", "localhost")
+                else None
+            )
             if path is None or not any(path == r or path.is_relative_to(r) for r in roots) or not path.is_file():
                 self.refused.append(url)
                 raise ValueError(f"refused: {url}")
@@ -134,14 +142,23 @@ def fetcher(allowed: list[Path]):
 
 
 def _one_af_entry(document, pdf) -> None:
-    """WeasyPrint lists an attachment twice in the catalog's /AF (from the name tree and the file spec): once is right."""
+    """WeasyPrint lists an attachment twice in the catalog's /AF (from the name tree and the file spec): once is right.
+
+    Also an empty interactive form (/AcroForm with no fields): the institution's signature, appended later as an
+    incremental update, then only adds a field to it, which a reader's difference analysis (pyHanko's) recognises
+    as form filling, nothing that changes the document."""
     import pydyf
 
     if "AF" in pdf.catalog:
         pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+    form = pydyf.Dictionary({"Fields": pydyf.Array(), "SigFlags": 3})  # 3: meant to be signed, append-only
+    pdf.add_object(form)
+    pdf.catalog["AcroForm"] = form.reference
 
 
-def pdf(data: dict, code: str, faces: list[FontFace], url: str | None = None, font_config=None, page_html: str | None = None):
+def pdf(
+    data: dict, code: str, faces: list[FontFace], url: str | None = None, font_config=None, page_html: str | None = None
+):
     """The transcript as PDF/A-3b bytes with the canonical JSON attached; also the fetcher (what it refused)."""
     import weasyprint
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import canonical
+from . import canonical, sign
 from .render import cn_date
 from .writer import MANIFEST
 
@@ -41,6 +41,8 @@ class Verification:
     data: dict | None = None
     code: str | None = None
     record: str | None = None  # where the SHA-256 was checked against
+    status: dict | None = None  # the issue record found there (status: current, superseded, revoked, withdrawn)
+    signature: object | None = None  # dekt.transcript.sign.Signature, when the PDF is signed
 
     @property
     def ok(self) -> bool:
@@ -75,27 +77,43 @@ def _read(path: Path, v: Verification):
     return blobs[0], text
 
 
-def _records(records: Path, code: str, sid: str) -> tuple[str | None, str | None]:
-    """The recorded PDF SHA-256 and where it was found: the build's manifest, or the site's public record."""
+def _records(records: Path, code: str, sid: str) -> tuple[dict | None, str | None]:
+    """The issue record of ``code`` and where it was found: the site's sealed records (which also say whether a
+    newer transcript has been issued since), else the build's manifest (this build's transcripts only)."""
+    from ..site import sealed
+
+    for folder in [records, records / "verify", records / "site" / "verify"]:
+        record = sealed.find(folder, code) if (folder / "index.json").is_file() else None
+        if record and record.get("code") == code:
+            return record, f"{folder / 'index.json'} ({sealed.record_name(code)})"
     candidates = [records, records / "private" / "transcripts", records / "transcripts"]
     for folder in candidates:
         manifest = folder / MANIFEST
         if manifest.is_file():
             entry = json.loads(manifest.read_text(encoding="utf-8")).get("transcripts", {}).get(sid)
             if entry and entry.get("code") == code:
-                return entry.get("pdf_sha256"), str(manifest)
-    from ..site import sealed
-
-    for folder in [records, records / "verify", records / "site" / "verify"]:
-        record = sealed.find(folder, code) if (folder / "index.json").is_file() else None
-        if record and record.get("code") == code:
-            return record.get("pdf_sha256"), f"{folder / 'index.json'} ({sealed.record_name(code)})"
+                return {**(entry.get("record") or {}), "pdf_sha256": entry.get("pdf_sha256"), "status": "current"}, str(
+                    manifest
+                )
     return None, None
 
 
-def verify_pdf(path: Path, records: Path | None = None) -> Verification:
-    """Run every check on the PDF at ``path``; ``records`` is a build folder, its site or its manifest folder."""
+def _names_another_student(stem: str, sid: str) -> bool:
+    """True when a file name is shaped like a student id (the same length, digits and letters in the same places)
+    but is not this student's: ``2014010002.pdf`` for 2014010001's transcript. Any other name is the holder's
+    business (``transcript-2016.pdf``, ``2014010001_1.pdf``)."""
+    if len(stem) != len(sid) or stem == sid:
+        return False
+    return all(a.isdigit() == b.isdigit() and a.isalpha() == b.isalpha() for a, b in zip(stem, sid))
+
+
+def verify_pdf(path: Path, records: Path | None = None, trust: Path | None = None) -> Verification:
+    """Run every check on the PDF at ``path``; ``records`` is a build folder, its site or its manifest folder;
+    ``trust`` the institution's root certificate (PEM) that a signed PDF's signature must chain to."""
     v = Verification(path)
+    signature = sign.check(path.read_bytes(), trust) if path.is_file() else None
+    if trust is not None and signature is None:
+        v.fail("signature", "PDF 没有数字签名", "the PDF carries no digital signature")
     read = _read(path, v)
     if read is None:
         return v
@@ -130,23 +148,60 @@ def verify_pdf(path: Path, records: Path | None = None) -> Verification:
                    f"the page text does not match the attachment: {label} '{value}' is not on it")  # fmt: skip
     if not any(p.check == "text" for p in v.problems):
         v.passed.append("text")
-    stem = path.stem
-    if re.fullmatch(r"[0-9A-Za-z_-]{4,64}", stem) and any(ch.isdigit() for ch in stem) and stem != student["id"]:
+    if _names_another_student(path.stem, str(student["id"])):
         v.fail("filename", f"文件名 {path.name} 是另一学号，而成绩单属于 {student['id']}",
                f"the file name {path.name} names another student; the transcript is {student['id']}'s")  # fmt: skip
+    body = path.read_bytes()
+    if signature is not None:
+        v.signature = signature
+        if not signature.intact:
+            v.fail("signature", f"数字签名无效：{signature.zh}", f"the digital signature does not hold: {signature.en}")
+        elif signature.trusted is False:
+            v.fail(
+                "signature",
+                f"签名证书不受所给根证书信任：{signature.zh}",
+                f"the signer is not trusted by the given root: {signature.en}",
+            )
+        else:
+            v.passed.append("signature")
     if records is not None:
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        recorded, where = _records(records, code, student["id"])
-        v.record = where
-        if recorded is None:
+        record, where = _records(records, code, student["id"])
+        v.record, v.status = where, record
+        unsigned = sign.unsigned_revision(body) if signature is not None and signature.intact else None
+        sha = hashlib.sha256(unsigned if unsigned is not None else body).hexdigest()
+        recorded = record.get("pdf_sha256") if record else None
+        if record is None:
             v.fail("record", f"在 {records} 中找不到验证码 {code} 的签发记录",
                    f"no issue record for code {code} under {records}")  # fmt: skip
         elif recorded != sha:
-            v.fail("sha256", f"文件已被改动：SHA-256 为 {sha[:16]}…，签发记录为 {recorded[:16]}…",
-                   f"the file was changed: its SHA-256 is {sha[:16]}…, the record says {recorded[:16]}…")  # fmt: skip
+            v.fail("sha256", f"文件已被改动：SHA-256 为 {sha[:16]}…，签发记录为 {str(recorded)[:16]}…",
+                   f"the file was changed: its SHA-256 is {sha[:16]}…, the record says {str(recorded)[:16]}…")  # fmt: skip
         else:
             v.passed.append("sha256")
+            if record.get("status") == "revoked":
+                v.fail("revoked", f"本校签发的真实成绩单，但已于 {record.get('revoked_on')} 撤销：{record.get('revoked_reason')}",
+                       f"a genuine transcript of the school, but revoked on {record.get('revoked_on')}")  # fmt: skip
     return v
+
+
+def _status_lines(record: dict) -> list[str]:
+    """What the issue record says of this transcript now: current, superseded, withdrawn (never "forged")."""
+    status = record.get("status", "current")
+    if status == "superseded":
+        out = [
+            (
+                f"  ✓ 真实有效：本校于 {record.get('issue_date')} 签发；该生此后于 {record.get('superseded_on')} 签发了更新的成绩单"
+                f" (genuine, issued on {record.get('issue_date')}; a newer one was issued on {record.get('superseded_on')})"
+            )
+        ]
+        if record.get("revoked_items"):
+            out.append(
+                f"  ! 其中以下条目此后已被撤销 (items on it revoked since): {'、'.join(record['revoked_items'])}"
+            )
+        return out
+    if status == "withdrawn":
+        return ["  ! 该生已不在名册中，本校不再为其签发成绩单 (the student is no longer on the roster)"]
+    return ["  ✓ 这是该生目前最新的成绩单 (this is the student's current transcript)"]
 
 
 def report(v: Verification) -> str:
@@ -154,13 +209,28 @@ def report(v: Verification) -> str:
     lines = [f"{v.path}"]
     if v.data:
         s = v.data["student"]
-        lines.append(f"  {s['name']}（{s['id']}）· {s['department_name']} · 签发 issued {v.data['issue_date']} · 验证码 code {v.code}")
+        lines.append(
+            f"  {s['name']}（{s['id']}）· {s['department_name']} · 签发 issued {v.data['issue_date']} · 验证码 code {v.code}"
+        )
     if v.record:
         lines.append(f"  签发记录 record: {v.record}")
+    sig = v.signature
+    if sig is not None:
+        trust = {True: "，可链接到所给根证书 (chains to the given root)", False: "，不受所给根证书信任 (NOT trusted by the given root)",
+                 None: "（未给根证书，未核验签名者 / no root given: the signer is not checked）"}[sig.trusted]  # fmt: skip
+        lines.append(f"  数字签名 signature: {sig.signer}；签名时间 {sig.signed_at or '?'}{trust}")
     for p in v.problems:
         lines.append(f"  ✗ {p}")
     if v.ok and v.record:
-        lines.append("  ✓ 真实有效：附件、验证码、页面文字与签发记录一致 (genuine: attachment, code, page text and record agree)")
+        lines.append(
+            "  ✓ 真实有效：附件、验证码、页面文字与签发记录一致 (genuine: attachment, code, page text and record agree)"
+        )
+        lines += _status_lines(v.status or {})
+    elif v.ok and sig is not None and sig.trusted:
+        lines.append(
+            "  ✓ 真实有效：学校的数字签名覆盖文件的每个字节，附件、验证码与页面文字一致"
+            " (genuine: the institution's signature covers every byte; attachment, code and page text agree)"
+        )
     elif v.ok:
         lines.append("  ✓ 附件、验证码与页面文字一致 (attachment, code and page text agree)")
     else:

@@ -3,8 +3,9 @@
 Outputs (``OUT`` is the build folder):
 
 * ``OUT/private/transcripts/<student id>.pdf`` — the transcripts (private);
-* ``OUT/private/transcripts/manifest.json`` — per student: the code, the PDF's SHA-256 and size, and the
-  hash of everything the PDF was made from, so an unchanged student is not rendered again;
+* ``OUT/private/transcripts/manifest.json`` — per student: the code, the issue date, the PDF's SHA-256 and
+  size, the public record, and the hash of everything the PDF was made from, so an unchanged student is not
+  rendered again (it holds no build date: a build that changes no transcript leaves it byte for byte as it was);
 
 and, for the site, each transcript's public record (masked name, totals, items, issue date, the PDF's
 SHA-256) with its code; the site seals each record under its code (``dekt.site.sealed``), so the
@@ -19,7 +20,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 from ..diagnostics import DektError
 from ..files import write_atomic
 from ..output import link_or_copy
-from . import canonical, fonts, render
+from . import canonical, fonts, render, sign
 
 MANIFEST = "manifest.json"
 _SAFE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
@@ -44,6 +45,7 @@ class Job:
     page: str
     faces: tuple[fonts.FontFace, ...]
     target: Path
+    signing: tuple[str, bytes] | None = None  # the PKCS#12 file and password to sign with (dekt.transcript.sign)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Written:
     seconds: float
     folder: Path
     records: tuple[tuple[str, dict], ...] = ()  # (code, public record) of every transcript, for the site
+    current: dict[str, tuple[str, dict]] = field(default_factory=dict)  # student → (code, public record)
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +103,9 @@ def check_fonts(specs: dict[str, fonts.FontSpec]) -> None:
             raise DektError(f"无法使用字体 {spec.path}：{exc} (cannot use the font)") from None
 
 
-def prepare_jobs(transcripts: dict[str, dict], specs, cache: Path, folder: Path, url: str | None) -> tuple[list[Job], int]:
+def prepare_jobs(
+    transcripts: dict[str, dict], specs, cache: Path, folder: Path, url: str | None
+) -> tuple[list[Job], int]:
     """Each student's code, HTML and fonts; builds the fonts the run needs. Returns the jobs and fonts built."""
     base = fonts.faces(specs, frozenset(), cache)
     pending = []
@@ -120,27 +125,38 @@ def prepare_jobs(transcripts: dict[str, dict], specs, cache: Path, folder: Path,
 
 
 _FONT_CONFIG = None
+_SIGNER = None
 
 
 def render_job(job: Job) -> tuple[str, str, int]:
-    """Render one PDF and write it; return the student id, the PDF's SHA-256 and its size."""
-    global _FONT_CONFIG
+    """Render one PDF (signed when the job says so) and write it; return the student id, the SHA-256 of the
+    unsigned PDF (what the register keeps) and the size of the file written."""
+    global _FONT_CONFIG, _SIGNER
     from weasyprint.text.fonts import FontConfiguration
 
     if _FONT_CONFIG is None:  # one per process: fonts are registered once, not for every PDF
         _FONT_CONFIG = FontConfiguration()
-    body, fetch, warnings = render.pdf(job.data, job.code, list(job.faces), font_config=_FONT_CONFIG, page_html=job.page)
+    body, fetch, warnings = render.pdf(
+        job.data, job.code, list(job.faces), font_config=_FONT_CONFIG, page_html=job.page
+    )
     if fetch.refused or warnings:
         raise RuntimeError(f"{job.student}: refused {fetch.refused}; warnings {warnings}")
+    sha = hashlib.sha256(body).hexdigest()
+    if job.signing is not None:
+        if _SIGNER is None or _SIGNER[0] != job.signing:  # one per process, like the fonts
+            _SIGNER = (job.signing, sign.load_signer(job.signing))
+        body = sign.sign_pdf(body, _SIGNER[1])
     write_atomic(job.target, body)
-    return job.student, hashlib.sha256(body).hexdigest(), len(body)
+    return job.student, sha, len(body)
 
 
 def _run(jobs: list[Job], workers: int, progress: bool):
     """Render ``jobs`` on ``workers`` processes, yielding results as they finish, with a progress bar."""
     from tqdm import tqdm
 
-    bar = tqdm(total=len(jobs), desc="成绩单 transcripts", unit="份", disable=None if progress else True, file=sys.stderr)
+    bar = tqdm(
+        total=len(jobs), desc="成绩单 transcripts", unit="份", disable=None if progress else True, file=sys.stderr
+    )
     try:
         if workers <= 1 or len(jobs) <= 2:
             for job in jobs:
@@ -161,24 +177,27 @@ def _run(jobs: list[Job], workers: int, progress: bool):
 def _load_manifest(path: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        return manifest if manifest.get("format") == "dekt-transcripts/1" else {}
+        return manifest if manifest.get("format") == "dekt-transcripts/2" else {}
     except (OSError, ValueError):
         return {}
 
 
-def _write_manifest(folder: Path, issued: date, entries: dict) -> None:
-    manifest = {"format": "dekt-transcripts/1", "issue_date": issued.isoformat(), "transcripts": entries}
-    write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8") + b"\n")
+def _write_manifest(folder: Path, entries: dict) -> None:
+    manifest = {"format": "dekt-transcripts/2", "transcripts": entries}
+    write_atomic(
+        folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8") + b"\n"
+    )
 
 
 def write_transcripts(
-    rules, ledgers: dict[str, dict], out: Path, issued: date, root: Path, *, jobs: int | None = None,
+    rules, ledgers: dict[str, dict], out: Path, issued: date | dict[str, date], root: Path, *, jobs: int | None = None,
     progress: bool = True, previous: Path | None = None,
 ) -> Written:  # fmt: skip
     """Write the transcripts of every ledger (``ledger_data`` dicts) under ``out``; re-render only what changed.
 
-    ``previous`` is the last build's transcripts folder when ``out`` is a fresh stage: its unchanged PDFs are
-    linked into the stage instead of being rendered again, and it is never written.
+    ``issued`` is each student's issue date (``canonical.record_date``), or one date for all. ``previous`` is the
+    last build's transcripts folder when ``out`` is a fresh stage: its unchanged PDFs are linked into the stage
+    instead of being rendered again, and it is never written.
     """
     start = time.perf_counter()
     specs = fonts.configured(rules, root)
@@ -187,7 +206,10 @@ def write_transcripts(
     url = rules.school.institution.url
     folder = out / "private" / "transcripts"
     previous = previous or folder
-    transcripts = {sid: canonical.transcript_data(ledger, rules, issued) for sid, ledger in sorted(ledgers.items())}
+    day = issued.get if isinstance(issued, dict) else (lambda _sid: issued)
+    transcripts = {sid: canonical.transcript_data(ledger, rules, day(sid)) for sid, ledger in sorted(ledgers.items())}
+    signing = sign.configured()
+    signed_by = sign.signer_id(signing)  # a kept PDF must carry this build's signature (or none, as this one)
     key = render_key(specs, url)
     old = _load_manifest(previous / MANIFEST).get("transcripts", {})
     entries, changed = {}, {}
@@ -196,17 +218,20 @@ def write_transcripts(
             raise DektError(f"学号 {sid!r} 不能用作文件名 (student id {sid!r} cannot be a file name)")
         code = canonical.verification_code(data)
         inputs = hashlib.sha256(key.encode() + b"\0" + canonical.canonical_json(data)).hexdigest()
-        entries[sid] = {"code": code, "inputs": inputs}
+        entries[sid] = {"code": code, "inputs": inputs, "issue_date": data["issue_date"], "signed_by": signed_by}
         prev, kept = old.get(sid), previous / f"{sid}.pdf"
-        if prev and prev.get("inputs") == inputs and kept.is_file() and kept.stat().st_size == prev.get("size"):
+        same = prev and prev.get("inputs") == inputs and prev.get("signed_by", "") == signed_by
+        if same and kept.is_file() and kept.stat().st_size == prev.get("size"):
             entries[sid].update(pdf_sha256=prev["pdf_sha256"], size=prev["size"])
             if previous != folder:
                 link_or_copy(kept, folder / f"{sid}.pdf")
         else:
             changed[sid] = data
     todo, built = prepare_jobs(changed, specs, cache, folder, url)
+    if signing is not None:
+        todo = [Job(j.student, j.data, j.code, j.page, j.faces, j.target, signing) for j in todo]
     # Until the run ends, the manifest lists only the PDFs known to be right: an interrupted run re-renders the rest.
-    _write_manifest(folder, issued, {sid: e for sid, e in entries.items() if sid not in changed})
+    _write_manifest(folder, {sid: e for sid, e in entries.items() if sid not in changed})
     try:
         for sid, sha, size in _run(todo, jobs or os.cpu_count() or 1, progress):
             entries[sid].update(pdf_sha256=sha, size=size)
@@ -218,9 +243,14 @@ def write_transcripts(
             removed += 1
             if previous == folder:
                 (folder / f"{sid}.pdf").unlink(missing_ok=True)
-    _write_manifest(folder, issued, entries)
-    records = tuple((e["code"], canonical.public_record(transcripts[sid], e["code"], e["pdf_sha256"])) for sid, e in entries.items())
-    return Written(len(todo), len(entries) - len(todo), removed, built, time.perf_counter() - start, folder, records)
+    for sid, e in entries.items():
+        e["record"] = canonical.public_record(transcripts[sid], e["code"], e["pdf_sha256"])
+    _write_manifest(folder, entries)
+    records = tuple((e["code"], e["record"]) for e in entries.values())
+    current = {sid: (e["code"], e["record"]) for sid, e in entries.items()}
+    return Written(
+        len(todo), len(entries) - len(todo), removed, built, time.perf_counter() - start, folder, records, current
+    )
 
 
 def write_one(rules, ledger: dict, issued: date, root: Path, target: Path, *, as_html: bool = False) -> str:
@@ -228,12 +258,14 @@ def write_one(rules, ledger: dict, issued: date, root: Path, target: Path, *, as
     specs = fonts.configured(rules, root)
     check_fonts(specs)
     data = canonical.transcript_data(ledger, rules, issued)
-    [job], _ = prepare_jobs({data["student"]["id"]: data}, specs, fonts.cache_dir(root), target.parent, rules.school.institution.url)
+    [job], _ = prepare_jobs(
+        {data["student"]["id"]: data}, specs, fonts.cache_dir(root), target.parent, rules.school.institution.url
+    )
     if as_html:
         write_atomic(target, job.page.encode("utf-8"))
     else:
         try:
-            render_job(Job(job.student, job.data, job.code, job.page, job.faces, target))
+            render_job(Job(job.student, job.data, job.code, job.page, job.faces, target, sign.configured()))
         except RuntimeError as exc:
             raise DektError(f"成绩单生成失败 (the transcript failed to render): {exc}") from exc
     return job.code

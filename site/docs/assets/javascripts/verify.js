@@ -94,11 +94,42 @@
     document.getElementById("dekt-pdf-check").hidden = state !== "genuine";
   }
 
+  /* What the record says of the transcript now; every word of it comes from the record the code decrypted. */
+  function statusNote(r) {
+    if (r.status === "superseded") {
+      var p = el("p", { "class": "dekt-status", "data-status": "superseded",
+        text: "这份成绩单是真实的，签发于 " + r.issue_date + "；该生此后于 " + r.superseded_on +
+              " 签发了更新的成绩单（学分记录有变动），如需最新情况请向学生索取新的成绩单。" +
+              " (Genuine, issued on " + r.issue_date + "; a newer one was issued on " + r.superseded_on + ".)" });
+      var box = el("div", {}, [p]);
+      if (r.revoked_items && r.revoked_items.length) {
+        box.appendChild(el("p", { "class": "dekt-status", "data-status": "revoked-items",
+          text: "其中以下条目此后已被撤销 (items on it revoked since): " + r.revoked_items.join("、") }));
+      }
+      return box;
+    }
+    if (r.status === "withdrawn") {
+      return el("p", { "class": "dekt-status", "data-status": "withdrawn", text: "该生已不在名册中，本校不再为其签发成绩单。 (The student is no longer on the roster.)" });
+    }
+    return el("p", { "class": "dekt-status", "data-status": "current", text: "这是该生目前最新的成绩单。 (This is the student's current transcript.)" });
+  }
+
+  function showRevoked(code, r) {
+    current = null;
+    show("revoked", function (box) {
+      box.appendChild(el("h3", {}, [el("span", { "class": "bad", text: "✗ 已撤销" }), " · Revoked"]));
+      box.appendChild(el("p", { text: "验证码 " + code + " 对应的成绩单由" + (r.issuer || "本校") + "于 " + r.issue_date +
+        " 签发，已于 " + r.revoked_on + " 撤销：" + (r.revoked_reason || "") + " (issued by the school, revoked on " + r.revoked_on + ")" }));
+    });
+  }
+
   function showRecord(code, r) {
+    if (r.status === "revoked") return showRevoked(code, r);
     current = r;
     show("genuine", function (box) {
       box.appendChild(el("h3", {}, [el("span", { "class": "ok", text: "✓ 真实有效" }), " · Genuine transcript"]));
       box.appendChild(el("p", { text: "验证码 " + code + " 对应一份由" + (r.issuer || "本校") + "签发的第二课堂成绩单。请核对下列内容与您手中的成绩单一致。" }));
+      box.appendChild(statusNote(r));
       var dl = el("dl");
       field(dl, "姓名 Name", r.name);
       field(dl, "学号 Student id", r.student_id);
@@ -117,7 +148,7 @@
       if (r.items && r.items.length) {
         box.appendChild(table(["日期", "活动", "学分", "认定"], r.items.map(function (it) {
           var c = it.certified;
-          return [it.date, it.activity, String(it.credits) + (it.counted === false ? "（未计入）" : ""),
+          return [it.date, it.activity, String(it.credits) + (it.amended === "revokes" ? "（已撤销）" : it.counted === false ? "（未计入）" : ""),
                   c ? "#" + c.pr + (c.merged_at ? " · " + String(c.merged_at).slice(0, 10) : "") : ""];
         })));
       }
@@ -157,15 +188,44 @@
     });
   }
 
+  /* Where the first revision of a PDF may end: after its first "%%EOF" (and the end of line after it). A signed
+     transcript is the unsigned one, byte for byte, with the institution's signature appended as an update. */
+  function firstRevisionEnds(bytes) {
+    var marker = [37, 37, 69, 79, 70], ends = [];
+    for (var i = 0; i + marker.length <= bytes.length; i++) {
+      var hit = true;
+      for (var j = 0; j < marker.length; j++) if (bytes[i + j] !== marker[j]) { hit = false; break; }
+      if (!hit) continue;
+      var end = i + marker.length;
+      if (end >= bytes.length) return [];
+      ends.push(end);
+      if (bytes[end] === 13 && bytes[end + 1] === 10) ends.push(end + 2);
+      else if (bytes[end] === 10 || bytes[end] === 13) ends.push(end + 1);
+      return ends;
+    }
+    return ends;
+  }
+
   function checkPdf(file) {
     var box = document.getElementById("dekt-pdf-result");
-    return file.arrayBuffer().then(function (buf) { return crypto.subtle.digest("SHA-256", buf); }).then(function (d) {
-      var sum = hex(d), same = current && current.pdf_sha256 === sum;
+    var want = current && current.pdf_sha256;
+    return file.arrayBuffer().then(function (buf) {
+      var bytes = new Uint8Array(buf);
+      var parts = [bytes].concat(firstRevisionEnds(bytes).map(function (end) { return bytes.subarray(0, end); }));
+      return Promise.all(parts.map(function (p) { return crypto.subtle.digest("SHA-256", p); })).then(function (sums) {
+        return sums.map(hex);
+      });
+    }).then(function (sums) {
+      var whole = sums[0] === want, signed = !whole && sums.slice(1).indexOf(want) >= 0;
+      var state = whole ? "genuine" : signed ? "signed" : "invalid";
       box.hidden = false;
-      box.setAttribute("data-state", same ? "genuine" : "invalid");
+      box.setAttribute("data-state", state);
       box.textContent = "";
-      box.appendChild(el("p", {}, [el("span", { "class": same ? "ok" : "bad", text: same ? "✓ 文件与签发记录一致，未被改动。" : "✗ 文件与签发记录不一致：它被改动过，或不是这份成绩单。" })]));
-      box.appendChild(el("p", { "class": "dekt-meta" }, ["所选文件的 SHA-256：", el("span", { "class": "dekt-hash", text: sum })]));
+      var text = whole ? "✓ 文件与签发记录一致，未被改动。"
+        : signed ? "✓ 文件中的成绩单与签发记录一致；其后附加了数字签名（请在 PDF 阅读器中查看签名是否属于本校）。"
+        : "✗ 文件与签发记录不一致：它被改动过，或不是这份成绩单。";
+      box.appendChild(el("p", {}, [el("span", { "class": state === "invalid" ? "bad" : "ok", text: text })]));
+      box.appendChild(el("p", { "class": "dekt-meta" }, ["所选文件的 SHA-256：", el("span", { "class": "dekt-hash", text: sums[0] })]));
     });
   }
 
