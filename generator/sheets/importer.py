@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
 
 from ..check import _normalize
 from ..diagnostics import Diagnostic, diag, has_errors
 from ..files import write_atomic
-from ..records import CLAIMS_DIR, ROSTER_FILE, Records, load_records, parse_claim_file
+from ..models.types import Text
+from ..records import CLAIMS_DIR, ROSTER_FILE, Entry, Records, load_records
 from ..roster import Student, load_roster
 from ..rules import Rules
 from ..scoring import Score, fmt, score
@@ -72,6 +77,9 @@ class _Import:
         self.records: Records = records
         self.problems: list[Diagnostic] = []
         self.lengths = sorted({len(s) for s in self.roster})
+        self._tables: dict[str, list] = {}
+        self.window = lru_cache(maxsize=None)(rules.window_for)
+        self.scores: dict[tuple, object] = {}
 
     def report(self, row: Row, at: str | None, code: str, **args) -> None:
         self.problems.append(diag(code, f"{self.book}!{row.sheet}", *row.at(at), **args))
@@ -124,12 +132,25 @@ class _Import:
             self.report(row, name, "DK816", kind=kind[0], kind_en=kind[1], value=raw, allowed=allowed)
         return found
 
+    def tables(self, v) -> list[tuple[str, dict[str, str], tuple[str, str]]]:
+        """What people may type for level, award, role and course under rules ``v``, made once per version."""
+        if v.since not in self._tables:
+            courses = catalog.courses(v)
+            self._tables[v.since] = [
+                ("level", catalog.names(v.levels), ("级别", "level")), ("award", catalog.names(v.awards), ("奖项", "award")),
+                ("role", catalog.names(v.roles), ("角色", "role")),
+                ("course", {k: k for k in courses} | {n: k for k, n in courses.items()}, ("团校课程", "course")),
+                ("category", catalog.names(v.categories), ("类别", "category")),
+            ]  # fmt: skip
+        return self._tables[v.since][:4]
+
     def category(self, row: Row, version, implied: str | None) -> str | None:
         if "category" not in row.cols or values.blank(row.cells["category"]):
             if implied is None:
                 self.report(row, "category", "DK815", column=HEADER["category"])
             return implied
-        return self.lookup(row, "category", catalog.names(version.categories), ("类别", "category"))
+        self.tables(version)
+        return self.lookup(row, "category", self._tables[version.since][4][1], ("类别", "category"))
 
     def row(self, row: Row, implied: dict[str, str | None]) -> dict | None:
         """Read one row into claim fields; None when it cannot become a claim (its problems are reported)."""
@@ -156,12 +177,8 @@ class _Import:
         v = version.rules
         out = {"student": student.id, "date": day, "registered": registered, "year": year}
         out["category"] = self.category(row, v, implied.get(v.since))
-        courses = {k: k for k in catalog.courses(v)} | {n: k for k, n in catalog.courses(v).items()}
-        for name, table, kind in (
-            ("level", catalog.names(v.levels), ("级别", "level")), ("award", catalog.names(v.awards), ("奖项", "award")),
-            ("role", catalog.names(v.roles), ("角色", "role")), ("course", courses, ("团校课程", "course")),
-        ):  # fmt: skip
-            out[name] = self.lookup(row, name, table, kind)
+        for name, table, kind in self.tables(v):
+            out[name] = self.lookup(row, name, table, kind) if name in row.cols else None
         if not values.blank(row.cells.get("hours")):
             out["hours"] = self.note(row, "hours", values.hours(row.cells["hours"]))
         if not values.blank(row.cells.get("rank")):
@@ -324,28 +341,71 @@ def _render_all(job: _Import, activities: list[Activity]) -> tuple[list[Planned]
         )
         digest = hashlib.sha256(f"{job.sha}|{act.folder}|{key}".encode()).hexdigest()[:10]
         rel = f"{act.folder}/{act.folder.rsplit('/', 1)[1]}-{act.fields['date']}-{act.fields['category']}-{digest}.yaml"
-        text = render(act)
-        result = parse_claim_file(text.encode(), rel)
-        for d in result.problems:  # the sheet held something no claim file can (a 600-character name…)
-            job.problems.append(
-                Diagnostic(f"{job.book}!{first.sheet}", *first.at("activity"), d.code, d.severity, d.message)
-            )
-        if result.problems:
+        if not _texts_fit(job, act):
             continue
+        text = render(act)
         path = job.root / rel
         existing = path.read_text(encoding="utf-8") if path.is_file() else None
         if existing is not None and _unregistered(existing) == _unregistered(text):
             text = existing  # imported before on another day: keep the registration date it was given then
-            result = parse_claim_file(text.encode(), rel)
+            kept = re.search(r"^registered: ([0-9-]+)$", text, re.MULTILINE)
+            act.fields["registered"] = date.fromisoformat(kept.group(1)) if kept else act.fields["registered"]
         elif existing is not None:
             job.report(first, "student", "DK817", file=rel)
         cells = tuple((f"{job.book}!{r.sheet}", *r.at("student")) for r in act.rows)
         planned.append(Planned(rel, text, existing == text, len(act.people), cells))
         version = job.rules.version_for(job.rules.academic_year(act.fields["date"]))
-        for entry in result.entries:
-            row = act.rows[entry.index or 0]
+        for entry, row in zip(_entries(act, rel), act.rows):
             entries.append((entry, row, _score(job, entry, row, version), version))
     return planned, entries
+
+
+_TEXT = TypeAdapter(Text)
+
+
+def _texts_fit(job: _Import, act: Activity) -> bool:
+    """Free text from the sheet fits a claim file's text fields (1–500 characters), each checked at its cell."""
+    ok = True
+    checks = [("activity", act.fields["activity"], act.rows[0])]
+    checks += [(f, p.get(f), row) for p, row in zip(act.people, act.rows) for f in ("evidence", "note")]
+    for name, value, row in checks:
+        if value is None:
+            continue
+        try:
+            _TEXT.validate_python(value)
+        except ValidationError:
+            job.report(
+                row,
+                name,
+                "DK818",
+                value=value[:40],
+                kind="文本",
+                kind_en="text",
+                detail="（1–500 字）",
+                detail_en=" (1–500 characters)",
+            )
+            ok = False
+    return ok
+
+
+def _entries(act: Activity, rel: str) -> list[Entry]:
+    """The entries validation will read from this file, built from the same values the text was written from."""
+    f = act.fields
+    single = len(act.people) == 1
+    out = []
+    for i, p in enumerate(act.people):
+        own_evidence = p.get("evidence")
+        values_ = {
+            "file": rel, "index": None if single else i, "line": 1, "col": 1, "student": p["student"], "category": f["category"],
+            "activity": f["activity"], "date": f["date"], "registered": f["registered"], "level": f.get("level"),
+            "award": p.get("award"), "role": p.get("role"), "rank": p.get("rank"),
+            "hours": Decimal(p["hours"]) if p.get("hours") is not None else None, "course": p.get("course"),
+            "credits": Decimal(p["credits"]) if p.get("credits") is not None else None,
+            "evidence": own_evidence or f.get("evidence"), "shared_evidence": not single and own_evidence is None,
+            "advisor": f.get("advisor"), "credit_class": f.get("credit_class"),
+        }  # fmt: skip
+        out.append(Entry(**{k: v for k, v in values_.items() if k in Entry._fields}))
+    return out
 
 
 def _unregistered(text: str) -> str:
@@ -359,14 +419,27 @@ def _score(job: _Import, e, row: Row, version) -> Score | None:
     kwargs = (
         {"classes": catalog.class_catalogue(job.rules, job.rules.academic_year(e.date))} if _SCORE_TAKES_CLASSES else {}
     )
-    result = score(e, version.rules, **kwargs)
+    key = (
+        version.rules.since,
+        e.category,
+        e.level,
+        e.award,
+        e.role,
+        e.rank,
+        e.hours,
+        e.course,
+        e.credit_class if hasattr(e, "credit_class") else None,
+    )
+    result = job.scores.get(key)
+    if result is None:
+        result = job.scores[key] = score(e, version.rules, **kwargs)
     if isinstance(result, list):
         for p in result:
             job.report(row, p.field, p.code, **p.args)
         return None
     if e.credits is not None and e.credits != result.credits:
         job.report(row, "credits", "DK403", asked=fmt(e.credits), computed=fmt(result.credits), rule=result.rule)
-    window = job.rules.window_for(e.date, result.module)
+    window = job.window(e.date, result.module)
     at = "registered" if "registered" in row.cols and not values.blank(row.cells.get("registered")) else "date"
     if window is None:
         job.report(row, "date", "DK406", date=e.date)
