@@ -53,18 +53,47 @@ class _Checker:
         self.window = lru_cache(maxsize=None)(rules.window_for)
         self.year = lru_cache(maxsize=None)(rules.academic_year)
         self.period = lru_cache(maxsize=None)(rules.study_years)
+        self.governing = lru_cache(maxsize=None)(rules.governing)
+        self.governing = lru_cache(maxsize=None)(rules.governing)
 
     def report(self, entry: Entry, code: str, at: str | None = None, **args) -> None:
         """Record a diagnostic at the field ``at`` of ``entry`` (or at the entry itself)."""
         self.problems.append(diag(code, entry.file, *self.locator.at(entry, at), **args))
 
-    def score(self, e: Entry, year: str) -> Score | list[Problem]:
-        """Score ``e``; scoring reads only these fields, so a group file's identical claims score once."""
-        key = (year, e.category, e.level, e.award, e.role, e.rank, e.hours, e.course)
+    def score(self, e: Entry, year: str, version=None) -> Score | list[Problem]:
+        """Score ``e``; scoring reads only these fields, so a group file's identical claims score once.
+
+        ``version`` overrides the version of ``year`` (a 团校 course is checked by the version that counts it).
+        """
+        version = version or self.rules.version_for(year)
+        key = (version.rules.since, year, e.category, e.level, e.award, e.role, e.rank, e.hours, e.course, e.credit_class)
         result = self.scores.get(key)
         if result is None:
-            result = self.scores[key] = score(e, self.rules.version_for(year).rules)
+            classes = {k: c for k, c in self.rules.classes.classes.items() if c.year == year}
+            result = self.scores[key] = score(e, version.rules, classes)
         return result
+
+    def version(self, e: Entry, year: str, student: Student | None):
+        """The version that scores ``e``: its year's, except a completion course, which the governing version counts."""
+        own = self.rules.version_for(year)
+        governing = self.governing(student.enrollment_year) if student else None
+        cat = governing.rules.categories.get(e.category) if governing else None
+        return governing if cat is not None and cat.scoring == "completion" else own
+
+    def advisor(self, e: Entry, result: Score, folder: tuple[str, str] | None, version) -> None:
+        """A research claim names an advisor listed for its department; no other claim names one."""
+        if result.module != version.rules.innovation:
+            if e.advisor is not None:
+                self.report(e, "DK311", "advisor", field="advisor", category=e.category)
+            return
+        if e.advisor is None:
+            self.report(e, "DK315", None)
+            return
+        dept_id = folder[1] if folder else (self.roster[e.student].department if e.student in self.roster else None)
+        dept = self.rules.school.departments.get(dept_id)
+        if dept is not None and e.advisor not in dept.advisors:
+            allowed = "、".join(f"{k}（{v}）" for k, v in dept.advisors.items()) or "（无 / none）"
+            self.report(e, "DK316", "advisor", advisor=e.advisor, department=dept.name, allowed=allowed)
 
     def folder(self, file: str) -> tuple[str, str] | None:
         """The academic year and department a claim file's folder stands for, or None with a diagnostic."""
@@ -101,14 +130,16 @@ class _Checker:
             period = self.period(student.enrollment_year)
             if year not in period:
                 self.report(e, "DK309", "date", student=e.student, date=e.date, period=f"{period[0]}…{period[-1]}")
-        if self.rules.version_for(year) is None:
+        version = self.version(e, year, student)
+        if version is None:
             self.report(e, "DK313", "date", year=year)
             return None
-        result = self.score(e, year)
+        result = self.score(e, year, version)
         if isinstance(result, list):
             for p in result:
                 self.report(e, p.code, p.field, **p.args)
             return None
+        self.advisor(e, result, folder, version)
         if e.credits is not None and e.credits != result.credits:
             self.report(e, "DK403", "credits", asked=fmt(e.credits), computed=fmt(result.credits), rule=result.rule)
         window = self.window(e.date, result.module)
@@ -209,11 +240,24 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
     withdrawn: dict[str, list] = defaultdict(list)
     for target, (amendment, by) in amended.items():
         for e in records.files[target].entries:
-            result = checker.score(e, checker.year(e.date))
+            version = checker.version(e, checker.year(e.date), roster.get(e.student))
+            if version is None:
+                continue
+            result = checker.score(e, checker.year(e.date), version)
             if isinstance(result, Score) and e.student in roster:
                 withdrawn[e.student].append((e, result, (amendment, by)))
-    # Every student on the roster has a ledger: one with no claims is exactly who a counsellor must see.
-    ledgers = {sid: compute_ledger(roster[sid], scored.get(sid, []), rules, withdrawn.get(sid, [])) for sid in sorted(roster)}
+    # Every student on the roster has a ledger: one with no claims is exactly who a counsellor must see. A cohort no
+    # rules version governs (rules/school.yaml: versions) is an error on its roster row, never another version's.
+    ledgers = {}
+    for sid in sorted(roster):
+        s = roster[sid]
+        if checker.governing(s.enrollment_year) is None:
+            years = rules.study_years(s.enrollment_year)
+            year = years[0] if rules.school.versions.study_period == "entry_year" else years[-1]
+            checker.problems.append(diag("DK605", ROSTER_FILE, s.row, 1, row=s.row, year=s.enrollment_year,
+                                         detail=f"{year} 学年没有生效的版本", detail_en=f"no version is in force in {year}"))  # fmt: skip
+            continue
+        ledgers[sid] = compute_ledger(s, scored.get(sid, []), rules, withdrawn.get(sid, []))
     for ledger in ledgers.values():
         for item in ledger.capped:
             checker.report(item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits))

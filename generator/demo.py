@@ -48,8 +48,10 @@ PROFESSIONAL = {
     "customs_internship": ("直属海关暑期实习", "口岸查验科实习", "海关技术中心实习"),
     "survey_report": ("自贸区企业通关调研报告", "口岸营商环境调研报告", "跨境电商园区实践调研"),
     "simulation_training": ("H2010 海关信息管理系统仿真实训", "现代物流与报关仿真实训", "电子口岸仿真实训"),
-    "credit_class": ("模拟法庭实训班", "海关缉私实训班"),
+    "enterprise_internship": ("跨国物流企业暑期实习", "大型外贸企业关务部实习", "快递企业清关中心实习"),
+    "court_internship": ("基层人民法院书记员实习", "海事法院实习", "知识产权法庭实习"),
 }
+DEPARTMENT_RESEARCH = ("系部学术沙龙", "系部专业知识竞赛", "系部读书报告会")
 
 
 def _quote(text: str) -> str:
@@ -71,6 +73,8 @@ class _Claim:
     award: str | None = None
     evidence: str | None = None
     organizer: str | None = None
+    advisor: str | None = None
+    credit_class: str | None = None
     credits: Decimal | None = None
     people: list[dict] = field(default_factory=list)  # each: student and personal fields
     single: bool = False
@@ -273,18 +277,38 @@ class _School:
             activity = f"{year[:4]}年{rng.choice(COMPETITIONS[category])}"
             roles = version.categories[category].roles or {}
             team = [s for s in self.by_dept[student.department] if s.id != student.id and year in self._years(s)]
+            # The advisor (指导教师) who assessed the result first, one of the department's listed advisors.
+            advisor = rng.choice(sorted(self.rules.school.departments[student.department].advisors) or [None])
             if roles and rng.random() < 0.3 and team:
                 mates = rng.sample(team, min(len(team), rng.randint(1, 3)))
-                self._team(student, mates, category, activity, day, level, award, roles)
+                self._team(student, mates, category, activity, day, level, award, roles, advisor)
             else:
                 role = next(iter(roles), None) if roles else None
-                self._single(student, category, activity, day, level=level, award=award, role=role)
+                self._single(student, category, activity, day, level=level, award=award, role=role, advisor=advisor)
+        if rng.random() < 0.2:  # a department-level result: quality credit, never research credit
+            year = rng.choice(years)
+            if "department_research" in self._version(year).categories:
+                award = rng.choice(self._table_keys("department_research", year))
+                self._single(student, "department_research", f"{year[:4]}年{rng.choice(DEPARTMENT_RESEARCH)}", self._day(year), award=award)
         for year in years[2:] if student.enrollment_year < 2014 else years[1:]:
             for category, names in PROFESSIONAL.items():
-                if category not in self._version(year).categories or rng.random() > 0.55:
+                if category not in self._version(year).categories or rng.random() > 0.4:
                     continue
                 award = rng.choice(self._table_keys(category, year))
                 self._single(student, category, f"{rng.choice(names)}（{year}）", self._day(year, 2), award=award)
+            self.credit_class(student, year)
+
+    def credit_class(self, student: Student, year: str) -> None:
+        """Now and then a credit-bearing class of that year's catalogue; a few students fail it (no credit)."""
+        rng = self.rng
+        cat = self._version(year).categories.get("credit_class")
+        offered = sorted(k for k, c in self.rules.classes.classes.items() if c.year == year)
+        if cat is None or not offered or rng.random() > 0.3:
+            return
+        klass = rng.choice(offered)
+        award = "fail" if rng.random() < 0.1 else rng.choice(cat.passing)
+        name = self.rules.classes.classes[klass].name
+        self._single(student, "credit_class", f"{name}（{year}）", self._day(year, 2), award=award, credit_class=klass)
 
     def _single(self, student: Student, category: str, activity: str, day: date, **fields) -> None:
         year = self.rules.academic_year(day)
@@ -294,7 +318,8 @@ class _School:
             return
         claim = _Claim(activity, category, day, reg, f"{CLAIMS_DIR}/{year}/{student.department}",
                        self._slug(f"{student.id}-{category}-{day}"), level=fields.get("level"), award=fields.get("award"),
-                       evidence=self._evidence("证明"), single=True)  # fmt: skip
+                       evidence=self._evidence("证明"), advisor=fields.get("advisor"),
+                       credit_class=fields.get("credit_class"), single=True)  # fmt: skip
         person = {"student": student.id}
         if fields.get("role"):
             person["role"] = fields["role"]
@@ -303,7 +328,7 @@ class _School:
             claim.credits = self._credits(claim, person, year)
         self.add(claim)
 
-    def _team(self, leader: Student, mates: list[Student], category, activity, day, level, award, roles) -> None:
+    def _team(self, leader: Student, mates: list[Student], category, activity, day, level, award, roles, advisor) -> None:
         year = self.rules.academic_year(day)
         reg = self._registered(day, self._version(year).categories[category].module)
         if reg is None:
@@ -311,7 +336,7 @@ class _School:
         first, other = list(roles)[:2] if len(roles) > 1 else (list(roles)[0], list(roles)[0])
         claim = _Claim(activity, category, day, reg, f"{CLAIMS_DIR}/{year}/{leader.department}",
                        self._slug(f"{leader.id}-{category}-{day}-team"), level=level, award=award,
-                       evidence=self._evidence("获奖证书"))  # fmt: skip
+                       evidence=self._evidence("获奖证书"), advisor=advisor)  # fmt: skip
         claim.people = [{"student": leader.id, "role": first}]
         claim.people += [{"student": m.id, "role": other, "rank": i + 2} for i, m in enumerate(mates)]
         self.add(claim)
@@ -319,8 +344,9 @@ class _School:
     def _credits(self, claim: _Claim, person: dict, year: str) -> Decimal | None:
         entry = Entry("", None, 0, 0, person["student"], claim.category, claim.activity, claim.day, claim.registered,
                       claim.level, person.get("award", claim.award), person.get("role"), person.get("rank"), None, None,
-                      None, None, False)  # fmt: skip
-        result = score(entry, self._version(year))
+                      None, None, False, claim.advisor, claim.credit_class)  # fmt: skip
+        classes = {k: c for k, c in self.rules.classes.classes.items() if c.year == year}
+        result = score(entry, self._version(year), classes)
         return result.credits if isinstance(result, Score) else None
 
     def generate(self) -> None:
@@ -337,7 +363,7 @@ class _School:
 
 def _render(claim: _Claim) -> str:
     lines = [f"activity: {_quote(claim.activity)}", f"category: {claim.category}", f"date: {claim.day}", f"registered: {claim.registered}"]
-    for key in ("level", "award", "organizer", "evidence"):
+    for key in ("level", "award", "credit_class", "advisor", "organizer", "evidence"):
         value = getattr(claim, key)
         if value is not None:
             lines.append(f"{key}: {_quote(value)}")

@@ -1,9 +1,11 @@
 """One student's ledger: every claim with its credits, what the caps excluded, completions and graduation.
 
-Which rules apply. A claim is scored by the version in force in its own academic year. Caps per
-academic year use that year's version. What spans the study period (the study-period caps, the
-completion rules such as 团校, and the graduation requirements) uses the version in force in the
-student's first academic year, as students are held to the rules of their cohort.
+Which rules apply. A claim is scored by the version in force in its own academic year, and caps per academic
+year (a school may add some; the pilot has none) use that year's version. What spans the study period (the
+research cap, the completion rules such as 团校 — whose courses are also checked by that same version — and
+the graduation requirements) uses the *governing* version that ``rules/school.yaml`` (``versions``) names:
+the one in force in the cohort's final year of study (the pilot's reading: its second round certified every
+cohort by the adjusted rules) or in its first. A cohort no version governs has no ledger but an error (DK605).
 
 The cap order ("most important first"). Items are taken in this order and counted while they fit
 under the cap; an item that would pass it is not counted (never split), and later, smaller items
@@ -102,6 +104,12 @@ class Ledger:
     total: Decimal
     total_required: Decimal
     excluded: tuple[Item, ...] = field(default=())
+    innovation: str = "research"  # the module whose credits graduation requires and award ties compare
+
+    @property
+    def innovation_credits(self) -> Decimal:
+        """Credits counted in the innovation module (科研创新), the tie-breaker of the award ranking."""
+        return next((m.credits for m in self.modules if m.id == self.innovation), Decimal(0))
 
     @property
     def capped(self) -> tuple[Item, ...]:
@@ -128,8 +136,10 @@ def compute_ledger(
     student: Student, scored: list[tuple[Entry, Score]], rules: Rules, amended: list[tuple[Entry, Score, object]] = ()
 ) -> Ledger:
     """Build the ledger of one student from their scored entries (and those later corrected or revoked)."""
-    years = rules.study_years(student.enrollment_year)
-    cohort = (rules.version_for(years[0]) or rules.versions[0]).rules
+    governing = rules.governing(student.enrollment_year)
+    if governing is None:  # check_repository reports DK605 and makes no ledger; never fall back to another version
+        raise ValueError(f"no rules version governs the {student.enrollment_year} cohort")
+    cohort = governing.rules
     items = sorted(
         (
             Item(e, rules.academic_year(e.date), s.module, s.credits, s.rule, level_rank=s.level_rank, award_rank=s.award_rank)
@@ -142,7 +152,7 @@ def compute_ledger(
              amended=a.kind, amended_by=by, amend_reason=a.reason)
         for e, s, (a, by) in amended
     ]  # fmt: skip
-    # Caps per academic year, each year by its own version, then the study-period caps of the cohort.
+    # Caps per academic year, each year by its own version, then the study-period caps of the governing version.
     for year in sorted({it.year for it in items}):
         version = rules.version_for(year)
         for cap_id, cap in (version.rules.caps.items() if version else ()):
@@ -176,6 +186,7 @@ def compute_ledger(
         total=sum(totals.values(), Decimal(0)),
         total_required=cohort.graduation.total,
         excluded=tuple(it for it in items if not it.counted),
+        innovation=cohort.innovation,
     )
 
 

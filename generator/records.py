@@ -25,7 +25,7 @@ ROSTER_FILE = "records/students.csv"
 CACHE_DIR = ".dekt-cache"  # where dekt once kept its cache in the work tree: never read, an error if tracked
 CLAIM_SUFFIXES = (".yaml", ".yml")
 # Bump when parsing or the Entry shape changes, so old caches are ignored rather than misread.
-CACHE_FORMAT = f"claims-4-pydantic{pydantic.VERSION}"
+CACHE_FORMAT = f"claims-5-pydantic{pydantic.VERSION}"
 
 
 class Entry(NamedTuple):
@@ -49,6 +49,8 @@ class Entry(NamedTuple):
     credits: Decimal | None
     evidence: str | None
     shared_evidence: bool  # the evidence is the file's, shared by all its participants
+    advisor: str | None = None  # the research advisor (指导教师) the file names
+    credit_class: str | None = None  # the credit-bearing class (学分制教学班) the file names
 
     @property
     def where(self) -> str:
@@ -83,7 +85,7 @@ def entries_from(claim: ClaimFile, file: str, doc) -> tuple[Entry, ...]:
     """Flatten a claim file into entries; a participant's own fields override the file's."""
     common = dict(
         file=file, student=None, category=claim.category, activity=claim.activity, date=claim.date,
-        registered=claim.registered, level=claim.level,
+        registered=claim.registered, level=claim.level, advisor=claim.advisor, credit_class=claim.credit_class,
         **{f: getattr(claim, f) for f in PERSONAL_FIELDS},
     )  # fmt: skip
     if claim.participants is None:

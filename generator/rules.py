@@ -9,12 +9,13 @@ from pathlib import Path
 
 from .diagnostics import DektError, Diagnostic, diag
 from .models import to_model
-from .models.rules import Calendar, CreditRules, School, Window
+from .models.rules import Calendar, ClassCatalogue, CreditRules, School, Window
 from .yamlload import Document, load
 
 SCHOOL_FILE = "rules/school.yaml"
 CALENDAR_FILE = "rules/calendar.yaml"
 CREDITS_DIR = "rules/credits"
+CLASSES_FILE = "rules/classes.yaml"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Rules:
     school: School
     calendar: Calendar
     versions: tuple[Version, ...]
+    classes: ClassCatalogue = field(default_factory=ClassCatalogue)
     _since: tuple[str, ...] = field(init=False, repr=False)
     _holidays: frozenset[date] = field(init=False, repr=False)
     _workdays: frozenset[date] = field(init=False, repr=False)
@@ -47,6 +49,16 @@ class Rules:
         """The version in force in academic year ``year`` (the latest whose ``since`` is not after it)."""
         i = bisect_right(self._since, year)
         return self.versions[i - 1] if i else None
+
+    def governing(self, enrollment_year: int) -> Version | None:
+        """The version that decides a cohort's study-period caps, completions and graduation, per rules/school.yaml.
+
+        ``entry_year``: the version in force in the cohort's first academic year; ``final_year``: the one in force
+        in its last. None when no version is in force in that year: never a silent fallback to another version.
+        """
+        years = self.study_years(enrollment_year)
+        year = years[0] if self.school.versions.study_period == "entry_year" else years[-1]
+        return self.version_for(year)
 
     def academic_year(self, day: date) -> str:
         """The academic year (``2014-2015``) a day falls in."""
@@ -114,9 +126,15 @@ def _load_model(root: Path, rel: str, model):
 def load_rules(root: Path) -> tuple[Rules | None, list[Diagnostic]]:
     """Load and cross-check every rules file; return None with the reasons when they cannot be used."""
     problems: list[Diagnostic] = []
-    school, _, p1 = _load_model(root, SCHOOL_FILE, School)
+    school, school_doc, p1 = _load_model(root, SCHOOL_FILE, School)
     calendar, cal_doc, p2 = _load_model(root, CALENDAR_FILE, Calendar)
     problems += p1 + p2
+    classes, p3 = ClassCatalogue(), []
+    if (root / CLASSES_FILE).is_file():
+        classes, _, p3 = _load_model(root, CLASSES_FILE, ClassCatalogue)
+    problems += p3
+    if school is not None:
+        problems += _check_school(school, school_doc)
     versions: list[Version] = []
     credit_files = sorted((root / CREDITS_DIR).glob("*.yaml")) if (root / CREDITS_DIR).is_dir() else []
     if not credit_files:
@@ -135,10 +153,28 @@ def load_rules(root: Path) -> tuple[Rules | None, list[Diagnostic]]:
         versions.append(Version(rules, rel))
     if calendar is not None:
         problems += _check_calendar(calendar, cal_doc, versions)
-    if school is None or calendar is None or not versions or problems:
+    if school is None or calendar is None or classes is None or not versions or problems:
         return None, problems
     versions.sort(key=lambda v: v.rules.since)
-    return Rules(school, calendar, tuple(versions)), problems
+    return Rules(school, calendar, tuple(versions), classes), problems
+
+
+def _check_school(school: School, doc: Document) -> list[Diagnostic]:
+    """Who reviews research must be a department reviewer (so the forge asks them); a secretary advises no one."""
+    out = []
+    for dept_id, dept in school.departments.items():
+        at = ("departments", dept_id)
+        for key, logins in (("head", [dept.head] if dept.head else []), ("academic_committee", dept.academic_committee)):
+            for i, login in enumerate(logins):
+                if login not in dept.reviewers:
+                    path = at + ((key,) if key == "head" else (key, i))
+                    out.append(diag("DK502", SCHOOL_FILE, *doc.locate(path), detail=f"{login} 须同时列为本系部的审核人 reviewers",
+                                    detail_en=f"{login} must also be one of the department's reviewers"))  # fmt: skip
+        for login in dept.advisors:
+            if login in dept.secretaries:
+                out.append(diag("DK502", SCHOOL_FILE, *doc.locate(at + ("advisors", login), key=True),
+                                detail=f"{login} 是系部秘书，不能兼任指导教师", detail_en=f"{login} is a secretary, not an advisor"))  # fmt: skip
+    return out
 
 
 def _check_calendar(calendar: Calendar, doc: Document, versions: list[Version]) -> list[Diagnostic]:
@@ -176,7 +212,7 @@ def check_version(rules: CreditRules, doc: Document) -> list[Diagnostic]:
         elif cat.scoring == "hours":
             if cat.per_hours is None or cat.credits_per_unit is None:
                 inconsistent(at, "按时长计分需要 per_hours 和 credits_per_unit", "hour-based scoring needs per_hours and credits_per_unit")
-        elif cid not in completion_categories:
+        elif cat.scoring == "completion" and cid not in completion_categories:
             inconsistent(at, "completion 计分的类别需要一条结业规则", "a completion category needs a completion rule")
     for cap_id, cap in rules.caps.items():
         at = ("caps", cap_id)
@@ -198,6 +234,26 @@ def check_version(rules: CreditRules, doc: Document) -> list[Diagnostic]:
     for module in rules.graduation.modules:
         if module not in rules.modules:
             undefined(("graduation", "modules", module), "模块", "module", module)
+    if rules.innovation not in rules.modules:
+        undefined(("innovation",), "模块", "module", rules.innovation)
+    for i, level in enumerate(rules.innovation_levels or []):
+        if level not in rules.levels:
+            undefined(("innovation_levels", i), "级别", "level", level)
+    if rules.innovation_levels is not None:
+        # Research results are registered at three tiers only: a table row outside them would credit another tier.
+        for cid, cat in rules.categories.items():
+            if cat.module == rules.innovation and "level" in cat.by and isinstance(cat.table, dict):
+                for level in cat.table:
+                    if level not in rules.innovation_levels:
+                        inconsistent(("categories", cid, "table", level), f"科研成果只按 {'、'.join(rules.innovation_levels)} 登记，不能有“{level}”一档",
+                                     f"research results are registered at {', '.join(rules.innovation_levels)} only, not '{level}'")  # fmt: skip
+    for cid, cat in rules.categories.items():
+        if cat.scoring == "class":
+            if not cat.passing:
+                inconsistent(("categories", cid), "学分制教学班计分需要 passing（合格的成绩）", "class scoring needs 'passing' results")
+            for j, award in enumerate(cat.passing or []):
+                if award not in rules.awards:
+                    undefined(("categories", cid, "passing", j), "奖项", "award", award)
     return out
 
 

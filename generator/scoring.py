@@ -52,10 +52,11 @@ def _check_fields(e: Entry, cid: str, cat: Category, rules: CreditRules) -> list
     out = []
     used = {
         "level": "level" in cat.by,
-        "award": "award" in cat.by,
+        "award": "award" in cat.by or cat.scoring == "class",
         "role": cat.roles is not None,
         "hours": cat.scoring == "hours",
         "course": cat.scoring == "completion",
+        "credit_class": cat.scoring == "class",
     }
     for name, needed in used.items():
         value = getattr(e, name)
@@ -105,8 +106,23 @@ def _role_factor(e: Entry, cid: str, cat: Category, rules: CreditRules) -> tuple
     return factor, name, []
 
 
-def score(e: Entry, rules: CreditRules) -> Score | list[Problem]:
-    """The credits ``e`` earns under ``rules`` before caps, or every reason it cannot be scored."""
+def _class_credits(e: Entry, cid: str, cat: Category, rules: CreditRules, classes: dict) -> tuple[Decimal, str] | Problem:
+    """A credit-bearing class: the catalogue's credits for a passing result, nothing for a failing one."""
+    klass = classes.get(e.credit_class)
+    if klass is None:
+        return Problem("credit_class", "DK317", {"value": e.credit_class, "allowed": _allowed(sorted(classes))})
+    results = [*cat.passing, "fail"] if "fail" in rules.awards else list(cat.passing)
+    if e.award not in results:
+        return Problem("award", "DK305", {"category": cid, "value": e.award, "allowed": _allowed(results)})
+    credits = klass.credits if e.award in cat.passing else Decimal(0)
+    return credits, f"{klass.name}（{klass.teacher}，{'、'.join(klass.approved_by)} {klass.approved_on} 批准）"
+
+
+def score(e: Entry, rules: CreditRules, classes: dict | None = None) -> Score | list[Problem]:
+    """The credits ``e`` earns under ``rules`` before caps, or every reason it cannot be scored.
+
+    ``classes`` are the credit-bearing classes (rules/classes.yaml) open in the entry's academic year.
+    """
     cat = rules.categories.get(e.category)
     if cat is None:
         return [Problem("category", "DK303", {"category": e.category, "year": rules.since})]
@@ -125,6 +141,12 @@ def score(e: Entry, rules: CreditRules) -> Score | list[Problem]:
         credits = (base * factor).quantize(CENT, rounding=ROUND_HALF_UP)
         if role_name:
             parts.append(role_name if factor == 1 else f"{role_name} {fmt(base)}×{plain(factor)}")
+    elif cat.scoring == "class":
+        got = _class_credits(e, e.category, cat, rules, classes or {})
+        if isinstance(got, Problem):
+            return [got]
+        credits, what = got
+        parts += [what, rules.awards[e.award].name]
     elif cat.scoring == "hours":
         units = (e.hours / cat.per_hours).to_integral_value(rounding=ROUND_FLOOR)
         credits = units * cat.credits_per_unit

@@ -1,9 +1,11 @@
-"""The credit rules engine on cases computed by hand from the seed-derived tables in rules/credits/.
+"""The credit rules engine on cases computed by hand from the tables in rules/credits/.
 
 Every expected number below was worked out from the YAML tables, not read back from the engine; the
-comment beside it shows the arithmetic. 2012-2013.yaml is the pilot's first round, 2014-2015.yaml the
-mid-pilot adjustment (volunteering per 8 h instead of 10 h, credit-bearing classes, Challenge Cup school
-third prize 0.5 → 0.8).
+comment beside it shows the arithmetic. The tables' numbers are the demo school's (the pilot report gives
+none); what the report decides is the structure (modules, three research tiers, which limits exist), tested
+in test_pilot_rules.py. 2012-2013.yaml is the pilot's first round, 2014-2015.yaml the mid-pilot adjustment
+(in the demo: volunteering per 8 h instead of 10 h, credit-bearing classes, Challenge Cup school third prize
+0.5 → 0.8).
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ def entry(category: str, day: str = "2014-10-10", **fields) -> Entry:
     return Entry(**values)
 
 
-def scored(e: Entry, version) -> Score:
-    result = score(e, version)
+def scored(e: Entry, version, classes=None) -> Score:
+    result = score(e, version, classes)
     assert isinstance(result, Score), result
     return result
 
@@ -249,17 +251,20 @@ def test_version_boundary_in_a_real_repository(repo_factory):
 
 
 def test_credit_class_exists_only_from_2014_2015(rules):
-    e = entry("credit_class", "2014-03-10", award="excellent")
+    e = entry("credit_class", "2014-03-10", award="excellent", credit_class="moot_court_2014")
     old = score(e, rules.version_for(rules.academic_year(e.date)).rules)  # 2013-2014 → the 2012-2013 rules
     assert old == [Problem("category", "DK303", {"category": "credit_class", "year": "2012-2013"})]
     later = e._replace(date=date(2014, 10, 10))
-    assert scored(later, rules.version_for("2014-2015").rules).credits == D("2")  # credit_class.excellent = 2
+    classes = {k: c for k, c in rules.classes.classes.items() if c.year == "2014-2015"}
+    # Before: a free-form table (excellent 2, pass 1) accepted any activity. Now the credits are the approved
+    # class's own (rules/classes.yaml: moot_court_2014 credits 2, the demo's) for any passing result.
+    assert scored(later, rules.version_for("2014-2015").rules, classes).credits == D("2")
 
 
 def test_credit_class_in_2013_2014_is_reported(repo_factory):
     rel = "records/claims/2013-2014/customs/class.yaml"
     text = claim_text("2013010001", activity="模拟法庭实训班", category="credit_class", date="2014-03-10",
-                      registered="2014-06-05", role=None, award="pass")  # fmt: skip
+                      registered="2014-06-05", role=None, award="pass", credit_class="moot_court_2014")  # fmt: skip
     checked = check_repository(repo_factory(files={rel: text}))
     assert [(d.file, d.line, d.code) for d in checked.diagnostics] == [(rel, 2, "DK303")]
     assert "credit_class" in checked.diagnostics[0].message
@@ -344,9 +349,10 @@ def test_youth_league_courses_score_nothing_alone(v2012, course, text):
 
 # ---------------------------------------------------------------- per-claim checks in a real repository
 
+# A research claim names its advisor (指导教师), one listed for the customs department in rules/school.yaml.
 CUP = dict(
     activity="“挑战杯”大学生课外学术科技作品竞赛", category="challenge_cup", date="2015-04-10",
-    registered="2015-05-04", level="national", award="second", role="member", rank="2",
+    registered="2015-05-04", level="national", award="second", role="member", rank="2", advisor="hg-li",
 )  # fmt: skip
 
 

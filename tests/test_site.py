@@ -333,7 +333,8 @@ def test_search_finds_a_chinese_word_inside_chinese_text(page, word, where):
 
 
 def test_the_private_lists_are_right(demo, ledgers, roster):
-    # Ranking (评优): one file per department and cohort, by total credits, ties sharing a rank.
+    # Ranking (评优): one file per department and cohort, by total credits, equal totals by innovation credits
+    # (the pilot report: innovation credits weigh in awards when all else is equal), full ties sharing a rank.
     for path in sorted((demo / "private/ranking").glob("*.csv")):
         dept, cohort = path.stem.rsplit("-", 1)
         with open(path, encoding="utf-8-sig") as fh:
@@ -343,7 +344,10 @@ def test_the_private_lists_are_right(demo, ledgers, roster):
         totals = [Decimal(r["总学分"]) for r in rows]
         assert totals == sorted(totals, reverse=True)
         for r, prev in zip(rows[1:], rows):
-            assert (r["名次"] == prev["名次"]) == (r["总学分"] == prev["总学分"])
+            key, before = (r["总学分"], r["创新学分（同分时比较）"]), (prev["总学分"], prev["创新学分（同分时比较）"])
+            assert (r["名次"] == prev["名次"]) == (key == before)
+            if r["总学分"] == prev["总学分"]:
+                assert Decimal(r["创新学分（同分时比较）"]) <= Decimal(prev["创新学分（同分时比较）"])
         assert all(Decimal(r["总学分"]) == Decimal(ledgers[r["学号"]]["total"]) for r in rows)
     # At risk (for counsellors): only students still studying who do not meet the requirements yet.
     listed = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .types import Day, Id, Num, Rank, StudentId, Strict, Text
+from .types import Day, Id, Login, Num, Rank, StudentId, Strict, Text
 
 # Fields a participant may set for themselves, overriding the activity's value.
 PERSONAL_FIELDS = ("role", "rank", "award", "hours", "course", "credits", "evidence")
@@ -44,6 +44,12 @@ class ClaimFile(Strict):
     credits: Num | None = Field(None, description="申报学分 / credits asked")
     evidence: Text | None = Field(None, description="证明材料（全体共用）/ evidence shared by everyone in this file")
     organizer: Text | None = Field(None, description="主办单位 / organizer")
+    advisor: Login | None = Field(
+        None, description="指导教师账号（科研成果必填，须为本系部 rules/school.yaml 所列）/ advisor's login, for research"
+    )
+    credit_class: Id | None = Field(
+        None, description="学分制教学班编号，见 rules/classes.yaml / the credit-bearing class, from rules/classes.yaml"
+    )
     note: Text | None = Field(None, description="备注 / note")
     student: StudentId | None = Field(None, description="学号（单人申报）/ student id, for a one-person claim")
     participants: list[Participant] | None = Field(

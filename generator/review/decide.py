@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..diagnostics import DektError
 from ..models.rules import School
 from ..rules import Rules
-from .forge import GH_FILE_CAP, PullRequest, Review, login_key, read_pr
+from .forge import GH_FILE_CAP, BadPullRequest, PullRequest, Review, login_key, read_pr
 from .model import DepartmentReview, Objection, Reason, Resolution, ReviewState, Stage
 
 _RESOLVE = re.compile(r"^\s*(/resolve|/裁定)(?=\s|[:：]|$)[\s:：]*(.*)$")
@@ -61,8 +61,10 @@ def review_state(pr: dict, rules: Rules, now: datetime, source: str = "PR.json")
     school = rules.school
     out = _Reasons(zone(school.timezone))
     route = _route(p, school, out)
-    dept_approvals, aa_approvals = _approvals(p, school, route, out)
-    departments = _departments(school, route, dept_approvals, out)
+    advisors = _advisor_logins(pr, source)
+    dept_approvals, aa_approvals = _approvals(p, school, route, out, frozenset(map(login_key, advisors.values())))
+    advised = _advised(p, school, route, advisors, out)
+    departments = _departments(school, route, dept_approvals, out, advised)
     notice = _notice(rules, route, departments, now, out)
     resolutions = _resolutions(p, school, out)
     objections = _objections(p, school, resolutions, out)
@@ -153,7 +155,7 @@ def _listed(school: School) -> dict[str, str]:
 
 
 def _approvals(
-    p: PullRequest, school: School, route: _Route, out: _Reasons
+    p: PullRequest, school: School, route: _Route, out: _Reasons, advisors: frozenset = frozenset()
 ) -> tuple[dict[str, list[Review]], list[Review]]:
     """The approvals that count: current, not by the author or a commit's author, by a reviewer listed for the part."""
     aa = _keys(school.academic_affairs.reviewers)
@@ -217,7 +219,7 @@ def _approvals(
             by_dept[d].append(r)
         if r.key in aa:
             by_aa.append(r)
-        elif not matched:
+        elif not matched and r.key not in advisors:  # an advisor's approval is weighed in _advised
             names = "、".join(school.departments[d].name for d in sorted(route.claims)) or school.academic_affairs.name
             names_en = ", ".join(school.departments[d].en or d for d in sorted(route.claims)) or "academic affairs"
             out.say(
@@ -228,15 +230,70 @@ def _approvals(
     return by_dept, by_aa
 
 
+def _advisor_logins(pr: dict, source: str) -> dict[str, str]:
+    """The research claims' advisors the adapter read from the head (``researchAdvisors``: path → login)."""
+    raw = pr.get("researchAdvisors") if isinstance(pr, dict) else None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise BadPullRequest(f"{source}: researchAdvisors 应为 路径 → 账号 的对象 (researchAdvisors must map paths to logins)")
+    return raw
+
+
+def _advised(
+    p: PullRequest, school: School, route: _Route, advisors: dict[str, str], out: _Reasons
+) -> dict[str, datetime | None]:
+    """Per department with research claims: when the last of their advisors approved (None while one has not).
+
+    The pilot report has the advisor (指导教师) assess a research result before the department head and the
+    academic committee review it, so a department's approval counts only from the moment every advisor of its
+    research claims in this pull request has approved the current content (the author's own never counts).
+    """
+    ids = p.content_ids
+    approved: dict[str, datetime] = {}
+    for r in p.reviews:
+        current = r.oid == p.head or (r.oid in ids and p.head in ids and ids[r.oid] == ids[p.head])
+        if r.state == "APPROVED" and r.key and r.key != p.author_key and r.key not in p.commit_authors and current:
+            approved.setdefault(r.key, r.at)
+    result: dict[str, datetime | None] = {}
+    for d in sorted(route.claims):
+        listed = _keys(school.departments[d].advisors)
+        needed = sorted({login for path, login in advisors.items() if path in p.files and path.split("/")[3:4] == [d]})
+        times = []
+        for login in needed:
+            key = login_key(login)
+            if key in approved and key in listed:
+                times.append(approved[key])
+                out.say("advisor-approved", f"指导教师 {listed[key]} 已于 {out.local(approved[key])} 批准（初步鉴定）",
+                        f"the advisor {listed[key]} approved (first assessment) at {out.local(approved[key])}")  # fmt: skip
+            else:
+                why = "批准" if key in listed else "批准；且其不是本系部所列的指导教师"
+                out.say("advisor-pending", f"科研申报须先由指导教师 {login} {why}，{school.departments[d].name}的初审才计入",
+                        f"the advisor {login} must approve the research claims before the department's review counts", True)  # fmt: skip
+        if needed:
+            result[d] = max(times) if len(times) == len(needed) else None
+    return result
+
+
 def _departments(
-    school: School, route: _Route, approvals: dict[str, list[Review]], out: _Reasons
+    school: School, route: _Route, approvals: dict[str, list[Review]], out: _Reasons, advised: dict | None = None
 ) -> list[DepartmentReview]:
-    """Each department's part: approved (by whom, first when) or waiting."""
+    """Each department's part: approved (by whom, first when) or waiting; with research, not before its advisors."""
     result = []
     for d in sorted(route.claims):
         dept, got = school.departments[d], approvals[d]
         approvers = tuple(dict.fromkeys(r.login for r in got))
         first = got[0].at if got else None  # reviews are sorted by time
+        if d in (advised or {}):
+            # Research: the department's review is its head's and academic committee's (rules/school.yaml).
+            research = _keys(dept.research_reviewers)
+            got = [r for r in got if r.key in research] if research else got
+            approvers = tuple(dict.fromkeys(r.login for r in got))
+            first = got[0].at if got else None
+            if advised[d] is None:  # an advisor has not approved: the department's review does not count yet
+                result.append(DepartmentReview(d, dept.name, route.claims[d], approvers, None))
+                continue
+            first = max(first, advised[d]) if first else None
         result.append(DepartmentReview(d, dept.name, route.claims[d], approvers, first))
         if got:
             out.say(

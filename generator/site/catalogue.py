@@ -13,7 +13,10 @@ from ..models.rules import Category, CreditRules
 from ..rules import Rules
 from ..scoring import fmt
 
-SCORING = {"table": "查表计分 (by table)", "hours": "按时长计分 (by hours)", "completion": "修满结业 (by completion)"}
+SCORING = {
+    "table": "查表计分 (by table)", "hours": "按时长计分 (by hours)", "completion": "修满结业 (by completion)",
+    "class": "学分制教学班 (approved classes)",
+}  # fmt: skip
 SCOPE = {"study_period": "学制内", "academic_year": "每学年"}
 
 
@@ -74,10 +77,42 @@ def rule_text(rules: CreditRules, cat: Category) -> str:
         return f"每满 {_plain(cat.per_hours)} 小时 {_c(cat.credits_per_unit)} 学分，不足部分不计。"
     if cat.scoring == "completion":
         return "修完全部必修课并修满选修积分即结业，结业后获得学分（见“结业规则”）。"
+    if cat.scoring == "class":
+        passing = "、".join(rules.awards[a].name for a in cat.passing or [] if a in rules.awards)
+        return f"按所修教学班核定的学分计（见“学分制教学班”），成绩为{passing}者得分。"
     table = table_of(rules, cat)
     if table and "single" in table:
         return f"每项 {table['single']} 学分。"
     return "按下表计分。"
+
+
+GOVERNING = {
+    "final_year": "学生在读最后一学年生效的版本（调整后的规则适用于全部在读年级）",
+    "entry_year": "学生入学第一学年生效的版本（各年级沿用入学时的规则）",
+}
+
+
+def governing_text(rules: Rules) -> dict:
+    """Which version governs what, in sentences, from rules/school.yaml (``versions``)."""
+    v = rules.school.versions
+    return {
+        "claims": "每项申报按活动所在学年生效的版本计分。",
+        "study_period": f"科研学分上限、团校结业（含团校课程的认定）与毕业要求，按{GOVERNING[v.study_period]}。",
+        "none": "某年级在该学年没有生效的版本时，系统报错（DK605），不会改用其他版本。",
+        "source": v.source,
+    }
+
+
+def cap_example(limit: Decimal) -> list[dict] | None:
+    """A worked example of the cap order: an item that does not fit is skipped, a smaller later one may still fit."""
+    if limit <= Decimal("1.5"):
+        return None
+    rows, running = [], Decimal(0)
+    for name, credits in (("成果甲（国家级）", limit - 1), ("成果乙（省部级）", Decimal("1.5")), ("成果丙（校级）", Decimal(1))):
+        fits = running + credits <= limit
+        running += credits if fits else 0
+        rows.append({"name": name, "credits": fmt(credits), "fits": fits, "running": fmt(running)})
+    return rows
 
 
 def version_data(rules: Rules, index: int) -> dict:
@@ -85,8 +120,10 @@ def version_data(rules: Rules, index: int) -> dict:
     version = rules.versions[index]
     r = version.rules
     until = rules.versions[index + 1].rules.since if index + 1 < len(rules.versions) else None
-    first = int(r.since[:4])
-    last_cohort = int(until[:4]) - 1 if until else None
+    # The cohorts this version governs (rules/school.yaml: versions): those whose first, or final, year it covers.
+    shift = 0 if rules.school.versions.study_period == "entry_year" else rules.school.study_years - 1
+    first = int(r.since[:4]) - shift
+    last_cohort = int(until[:4]) - 1 - shift if until else None
     modules = []
     for mid, m in r.modules.items():
         cats = []
@@ -97,27 +134,39 @@ def version_data(rules: Rules, index: int) -> dict:
                 "id": cid, "name": c.name, "en": c.en, "scoring": SCORING[c.scoring], "description": c.description,
                 # A completion's own description already says what the general sentence would.
                 "rule": "" if c.scoring == "completion" and c.description else rule_text(r, c),
-                "table": table_of(r, c) if c.scoring == "table" else None, "roles": roles_text(r, c),
+                "table": table_of(r, c) if c.scoring == "table" else None, "roles": roles_text(r, c), "source": c.source,
             })  # fmt: skip
+        need = r.graduation.modules.get(mid)
         modules.append({"id": mid, "name": m.name, "en": m.en, "description": m.description, "categories": cats,
-                        "required": fmt(r.graduation.modules.get(mid, Decimal(0)))})  # fmt: skip
+                        "required": fmt(need) if need else "不设", "source": m.source,
+                        "innovation": mid == r.innovation})  # fmt: skip
     caps = []
     for cap in r.caps.values():
         target = r.modules[cap.module].name if cap.module in r.modules else r.categories[cap.category].name if cap.category in r.categories else (cap.module or cap.category)
-        caps.append({"name": cap.name, "scope": SCOPE[cap.scope], "target": target, "max": fmt(cap.max)})
+        caps.append({"name": cap.name, "scope": SCOPE[cap.scope], "target": target, "max": fmt(cap.max), "source": cap.source,
+                     "example": cap_example(cap.max) if cap.scope == "study_period" else None})  # fmt: skip
+    classes = [
+        {"id": k, "name": c.name, "teacher": c.teacher, "year": c.year, "credits": fmt(c.credits),
+         "approved": f"{'、'.join(c.approved_by)} {c.approved_on}"}
+        for k, c in sorted(rules.classes.classes.items(), key=lambda kv: (kv[1].year, kv[0]))
+        if c.year >= r.since and (until is None or c.year < until)
+    ]  # fmt: skip
     completions = [
         {"name": c.name, "category": r.categories[c.category].name if c.category in r.categories else c.category,
          "required": [x.name for x in c.required.values()],
          "electives": [(x.name, fmt(x.points)) for x in c.electives.values()],
-         "min_elective_points": fmt(c.min_elective_points), "credits": fmt(c.credits)}
+         "min_elective_points": fmt(c.min_elective_points), "credits": fmt(c.credits), "source": c.source}
         for c in r.completions.values()
     ]  # fmt: skip
     return {
         "since": r.since, "until": until, "title": r.title, "note": r.note, "file": version.file,
         "in_force": f"{r.since} 学年起" + (f"，至 {rules.versions[index + 1].rules.since} 学年前" if until else "，现行"),
         "cohorts": f"{first} 级" + (f"至 {last_cohort} 级" if last_cohort and last_cohort > first else "" if last_cohort else "及以后各级"),
-        "modules": modules, "caps": caps, "completions": completions,
-        "graduation_total": fmt(r.graduation.total),
+        "modules": modules, "caps": caps, "completions": completions, "classes": classes,
+        "graduation_total": fmt(r.graduation.total) if r.graduation.total else "不设",
+        "graduation_source": r.graduation.source, "numbers": r.numbers,
+        "innovation_levels": [r.levels[k].name for k in r.innovation_levels or [] if k in r.levels],
+        "governing": governing_text(rules),
         "changes": changes(rules.versions[index - 1].rules, r) if index else [],
         "current": until is None,
     }  # fmt: skip

@@ -3,7 +3,8 @@
 * ``at-risk/<department>.csv`` — for counsellors: enrolled students behind the pace to the graduation
   requirements (see ``stats.shortfall``), what each still lacks, most behind first.
 * ``ranking/<department>-<enrollment year>.csv`` — for award evaluation (评优): students of one department
-  and cohort ranked by credits (ties share a rank), with the credits of the current academic year.
+  and cohort ranked by credits, equal totals by innovation credits (full ties share a rank), with the
+  credits of the current academic year.
 
 CSV in UTF-8 with a byte-order mark, so that Excel on a Chinese Windows opens it without garbling.
 """
@@ -56,18 +57,23 @@ def at_risk_rows(rules: Rules, ledgers: list[Ledger], today) -> list[list[str]]:
 
 
 def ranking_rows(rules: Rules, ledgers: list[Ledger], today) -> list[list[str]]:
-    """Students ranked by total credits (ties share a rank: 1, 2, 2, 4), with this academic year's credits."""
+    """Students ranked by total credits, equal totals by innovation credits (ties share a rank: 1, 2, 2, 4).
+
+    The pilot report (its section on certification rules) makes innovation credits an important basis for awards
+    when all else is equal: so among equal totals, more 科研创新 credits rank higher, and both columns are shown.
+    """
     modules = modules_of(rules)
     year = rules.academic_year(today)
-    head = ["名次", "学号", "姓名", "班级", "总学分"] + [m.name for m in modules] + [f"{year} 学年学分", "达到毕业要求"]
-    ordered = sorted(ledgers, key=lambda l: (-l.total, l.student.id))
+    head = ["名次", "学号", "姓名", "班级", "总学分", "创新学分（同分时比较）"] + [m.name for m in modules]
+    head += [f"{year} 学年学分", "达到毕业要求"]
+    ordered = sorted(ledgers, key=lambda l: (-l.total, -l.innovation_credits, l.student.id))
     rows, rank, previous = [head], 0, None
     for i, l in enumerate(ordered, start=1):
-        if l.total != previous:
-            rank, previous = i, l.total
+        if (l.total, l.innovation_credits) != previous:
+            rank, previous = i, (l.total, l.innovation_credits)
         per = {m.id: m.credits for m in l.modules}
         this_year = sum((it.credits for it in l.items if it.counted and it.year == year), Decimal(0))
-        rows.append([str(rank), l.student.id, l.student.name, l.student.class_name, fmt(l.total)]
+        rows.append([str(rank), l.student.id, l.student.name, l.student.class_name, fmt(l.total), fmt(l.innovation_credits)]
                     + [fmt(per.get(m.id, Decimal(0))) for m in modules] + [fmt(this_year), "是" if l.graduation_met else "否"])  # fmt: skip
     return rows
 
