@@ -1,13 +1,34 @@
-"""Print diagnostics for people (human), for GitHub Actions (github) or for programs (json)."""
+"""Print diagnostics for people (human), for GitHub Actions (github) or for programs (json).
+
+File names and messages carry outside text (a claim's values, a file's name), so every format writes control
+characters as escapes: a raw ESC in a CI log or a terminal can rewrite what the reader sees, and a bidirectional
+override can make a line read other than it is.
+"""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections import Counter
 
 from .diagnostics import Diagnostic, Severity
 
 FORMATS = ("human", "github", "json")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What json.dumps leaves as it is: it escapes only C0 controls, quotes and backslashes.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def _escape_char(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character written as an escape (``\\x1b``, ``\\u202e``), safe to print."""
+    return _UNSAFE.sub(_escape_char, text)
 
 
 def _count(diagnostics: list[Diagnostic]) -> tuple[int, int]:
@@ -26,12 +47,12 @@ def totals_line(diagnostics: list[Diagnostic], files: int) -> str:
 def human(diagnostics: list[Diagnostic], files: int) -> str:
     """``file:line:col: severity CODE message`` per line, then the totals."""
     label = {Severity.ERROR: "错误 error", Severity.WARNING: "警告 warning"}
-    lines = [f"{d.file}:{d.line}:{d.col}: {label[d.severity]} {d.code} {d.message}" for d in diagnostics]
+    lines = [f"{printable(d.file)}:{d.line}:{d.col}: {label[d.severity]} {d.code} {printable(d.message)}" for d in diagnostics]
     return "\n".join(lines + [totals_line(diagnostics, files)])
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
@@ -49,7 +70,8 @@ def github(diagnostics: list[Diagnostic]) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Outside text as a table cell of GitHub Markdown: no HTML, no link, image or emphasis, one line."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(printable(text), quote=False))
 
 
 def summary_markdown(diagnostics: list[Diagnostic], files: int, limit: int = 1000) -> str:
@@ -63,7 +85,7 @@ def summary_markdown(diagnostics: list[Diagnostic], files: int, limit: int = 100
     out += [f"| {code} | {sev} | {n} |" for (code, sev), n in sorted(by_code.items())]
     out += ["", "| 位置 where | 代码 code | 说明 message |", "| --- | --- | --- |"]
     for d in diagnostics[:limit]:
-        out.append(f"| `{_cell(d.file)}:{d.line}:{d.col}` | {d.code} | {_cell(d.message)} |")
+        out.append(f"| {_cell(d.file)}:{d.line}:{d.col} | {d.code} | {_cell(d.message)} |")
     if len(diagnostics) > limit:
         out.append(f"| … | | 另有 {len(diagnostics) - limit} 条未列出 ({len(diagnostics) - limit} more not listed) |")
     return "\n".join(out) + "\n"
@@ -71,4 +93,5 @@ def summary_markdown(diagnostics: list[Diagnostic], files: int, limit: int = 100
 
 def as_json(diagnostics: list[Diagnostic]) -> str:
     """A JSON list with file, line, col, code, severity and message for each diagnostic."""
-    return json.dumps([d.as_dict() for d in diagnostics], ensure_ascii=False, indent=2)
+    text = json.dumps([d.as_dict() for d in diagnostics], ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # the same string, escaped

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, diag
+from .yamlload import codepoint
 
 COLUMNS = ("id", "name", "department", "class", "enrollment_year", "status")
 STATUSES = {"enrolled": "在读", "suspended": "休学", "graduated": "毕业", "withdrawn": "退学"}
@@ -22,6 +24,12 @@ HEADER_ALIASES = {
     "学籍状态": "status", "状态": "status", "status": "status",
 }  # fmt: skip
 STATUS_ALIASES = {**{v: k for k, v in STATUSES.items()}, **{k: k for k in STATUSES}, "在校": "enrolled"}
+# ASCII only, as the claims' StudentId: str.isdigit() and str.isalnum() also accept full-width (２０１４…) and
+# Arabic-Indic (٢٠١٤…) digits, which int() reads and nothing downstream expects.
+_ID = re.compile(r"[0-9A-Za-z]{4,20}")
+_YEAR = re.compile(r"[0-9]{4}")
+# Control characters in a cell, line breaks included: a name, class or id is one line of plain text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +61,17 @@ def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dic
         row_no, end = end + 1, reader.line_num  # a quoted cell may span lines: report where the record starts
         if not any(cell.strip() for cell in row):
             continue
+        if bad := _control_cell(row):
+            i, ch = bad
+            problems.append(diag("DK114", file, row_no, i + 1, char=codepoint(ch)))
+            continue
         if len(row) < len(header):
             problems.append(diag("DK601", file, row_no, 1, row=row_no, detail="列数不足", detail_en="too few columns"))
             continue
         cell = {c: row[i].strip() for c, i in index.items()}
         col = lambda c: index[c] + 1  # noqa: E731 - a column number for diagnostics
         sid = cell["id"]
-        if not sid.isalnum() or not 4 <= len(sid) <= 20:
+        if not _ID.fullmatch(sid):
             problems.append(diag("DK601", file, row_no, col("id"), row=row_no, detail=f"学号 “{sid}” 无效", detail_en=f"invalid student id '{sid}'"))
             continue
         dept = departments.get(cell["department"])
@@ -67,7 +79,7 @@ def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dic
             problems.append(diag("DK604", file, row_no, col("department"), row=row_no, department=cell["department"]))
             continue
         year = cell["enrollment_year"].removesuffix("级")
-        if not (year.isdigit() and len(year) == 4):
+        if not _YEAR.fullmatch(year):
             problems.append(diag("DK601", file, row_no, col("enrollment_year"), row=row_no, detail=f"入学年份 “{year}” 无效", detail_en=f"invalid enrollment year '{year}'"))
             continue
         status = STATUS_ALIASES.get(cell["status"])
@@ -84,8 +96,18 @@ def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dic
     return students, problems
 
 
+def _control_cell(row: list[str]) -> tuple[int, str] | None:
+    """The first cell of ``row`` holding a control character, and that character."""
+    for i, cell in enumerate(row):
+        if m := _CONTROL.search(cell):
+            return i, m.group()
+    return None
+
+
 def load_roster(path: Path, file: str, departments: dict[str, str]) -> tuple[dict[str, Student], list[Diagnostic]]:
-    """Load the roster file at ``path``; a missing or undecodable file is a diagnostic."""
+    """Load the roster file at ``path``; a missing, undecodable or linked file is a diagnostic."""
+    if path.is_symlink() or path.parent.is_symlink():  # never followed: a link can lead out of the repository
+        return {}, [diag("DK116", file)]
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:

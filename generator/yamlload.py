@@ -4,11 +4,13 @@ The schema, not YAML, decides types. Every scalar comes out as the text that was
 None for an empty value, ``~`` or ``null``), so a student id ``0123`` stays ``"0123"``, ``no``
 stays ``"no"`` and ``2014-05-01`` stays text until a model field asks for a date. The typed
 fields in ``models`` then accept only unambiguous spellings (``true``/``false``, plain decimals,
-ISO dates). Tabs, anchors, aliases, tags, duplicate keys and non-text keys are rejected.
+ISO dates). Tabs, anchors, aliases, tags, duplicate keys and non-text keys are rejected, and so are
+nesting deeper than ``MAX_DEPTH`` and control characters (``CONTROL``), written raw or as escapes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,16 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 MAX_BYTES = 8 * 1024 * 1024
+# No claim or rules file nests deeper than 5; the limit stops a file of a few hundred ``[[[[`` before anything
+# recurses on it (libyaml itself stops at 1,000 levels, and Python's recursion at about that).
+MAX_DEPTH = 32
+# Characters no value may hold: C0 and C1 controls and DEL (a raw ESC in a CI log or a terminal is an attack),
+# the bidirectional overrides and isolates that make text read other than it is stored ("Trojan Source"), and
+# the Unicode line and paragraph separators. A value may hold a line break (a multi-line reason); a file's own
+# line breaks and tabs are not values (tabs are DK103).
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_MAX_CONTROL_REPORTS = 20  # per file: the first on each line, enough to find them all by hand
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _CORE_TAGS = {
     "tag:yaml.org,2002:str",
@@ -93,7 +105,28 @@ def _decode(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [diag("DK109", file, line)]
     tabs = [diag("DK103", file, n + 1, ln.index("\t") + 1) for n, ln in enumerate(text.split("\n")) if "\t" in ln]
-    return (None, tabs) if tabs else (text, [])
+    problems = tabs + _raw_controls(text, file)
+    return (None, sorted(problems)) if problems else (text, [])
+
+
+def codepoint(ch: str) -> str:
+    """A character as its code point, the way a diagnostic names a character it must not print: ``U+001B``."""
+    return f"U+{ord(ch):04X}"
+
+
+def _raw_controls(text: str, file: str) -> list[Diagnostic]:
+    """Control characters written as they are, the first on each line (libyaml would only say "special")."""
+    out: list[Diagnostic] = []
+    last_line = 0
+    for m in _RAW_CONTROL.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        if line != last_line:
+            col = m.start() - text.rfind("\n", 0, m.start())
+            out.append(diag("DK114", file, line, col, char=codepoint(m.group())))
+            last_line = line
+            if len(out) == _MAX_CONTROL_REPORTS:
+                break
+    return out
 
 
 def parse(raw: bytes, file: str) -> tuple[Document | None, list[Diagnostic]]:
@@ -108,6 +141,8 @@ def parse(raw: bytes, file: str) -> tuple[Document | None, list[Diagnostic]]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if "expected a single document" in str(exc):
             return None, [diag("DK112", file, line, col)]
+        if "exceeded maximum nesting depth" in str(exc):  # libyaml's own limit, 1,000 levels
+            return None, [diag("DK113", file, line, col, limit=MAX_DEPTH)]
         detail = " ".join(filter(None, [exc.context, exc.problem]))
         return None, [diag("DK101", file, line, col, detail=detail)]
     except yaml.YAMLError as exc:
@@ -163,15 +198,25 @@ class _Converter:
             return False
         return True
 
-    def convert(self, node: yaml.Node) -> Any:
+    def _check_text(self, node: yaml.ScalarNode) -> None:
+        # Only a double-quoted scalar can spell a control character as an escape ("\e", "\x1b", "\u202e");
+        # raw ones were refused with the file's text.
+        if node.style == '"' and (m := CONTROL.search(node.value)):
+            self.problems.append(diag("DK114", self.file, *self._at(node), char=codepoint(m.group())))
+
+    def convert(self, node: yaml.Node, depth: int = 1) -> Any:
         if not self._check_node(node):
             return None
         if isinstance(node, yaml.ScalarNode):
+            self._check_text(node)
             if not node.style and node.value in _NULLS:  # libyaml reports a plain scalar's style as 
                 return None
             return node.value
+        if depth > MAX_DEPTH:
+            self.problems.append(diag("DK113", self.file, *self._at(node), limit=MAX_DEPTH))
+            return None
         if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item) for item in node.value]
+            return [self.convert(item, depth + 1) for item in node.value]
         result: dict[str, Any] = {}
         first: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -182,9 +227,10 @@ class _Converter:
                 self.problems.append(diag("DK105", self.file, *self._at(key_node)))
                 continue
             key = key_node.value
+            self._check_text(key_node)
             if key in first:
                 self.problems.append(diag("DK102", self.file, *self._at(key_node), key=key, first=first[key]))
                 continue
             first[key] = key_node.start_mark.line + 1
-            result[key] = self.convert(value_node)
+            result[key] = self.convert(value_node, depth + 1)
         return result

@@ -6,6 +6,7 @@ See tests/corpus/README.md for the layout, the placement header and companion fi
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -339,3 +340,68 @@ def test_good_files_count_beside_the_bad_ones(combined):
     silent = [_rel(c) for c in corpus_cases("claims") if placement(c) not in reported_files]
     assert silent == [], "a bad file was skipped silently"
     assert any(d.severity is Severity.WARNING for d in checked.diagnostics)
+
+
+# ---------------------------------------------------------------- hostile input at the command line
+
+# Every character a diagnostic must never print raw, whatever the format (yamlload.CONTROL, line feed aside).
+_RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def test_the_roster_as_a_symbolic_link_is_refused(tmp_path):
+    root = make_repo(tmp_path / "repo", ROSTER)
+    real = tmp_path / "elsewhere.csv"
+    (root / ROSTER_FILE).rename(real)
+    (root / ROSTER_FILE).symlink_to(real)
+    checked = check_repository(root)
+    assert [(d.file, d.code) for d in checked.diagnostics] == [(ROSTER_FILE, "DK116")]
+    assert checked.roster == {}
+
+
+@pytest.fixture(scope="module")
+def hostile_names(tmp_path_factory):
+    """A repository whose bad claim files have names that carry an ESC, a bell, a C1 CSI and a bidi override."""
+    folder = "records/claims/2014-2015/customs"
+    names = {
+        f"{folder}/\x1b[2J\x1b]0;pwned\x07.yaml": "activity: a\nactivity: b\n",  # DK102
+        f"{folder}/\u202eevil\x9b31m.yaml": "activity: a\nactivity: b\n",
+        f"{folder}/notes\x1b[8m.json": "{}",  # DK115: only the name
+    }
+    return make_repo(tmp_path_factory.mktemp("hostile"), ROSTER, names), sorted(names)
+
+
+@pytest.mark.parametrize("fmt", ["human", "github", "json"])
+def test_diagnostics_print_control_characters_escaped(hostile_names, fmt):
+    root, names = hostile_names
+    run = _validate(root, "--format", fmt, "--no-cache")
+    assert run.returncode == 1, run.stderr
+    assert _RAW.findall(run.stdout) == [], "a raw control character reached the output"
+    assert "\\x1b[2J\\x1b]0;pwned\\x07.yaml" in run.stdout.replace("\\u001b", "\\x1b").replace("\\u0007", "\\x07")
+    if fmt == "json":  # the escapes are JSON's own: the file names read back exactly
+        assert sorted({d["file"] for d in json.loads(run.stdout)}) == names
+    else:
+        assert "\\u202eevil\\x9b31m.yaml" in run.stdout
+
+
+def test_a_closed_pipe_ends_validate_quietly(combined):
+    for args in (["validate", "--repo", str(combined)], ["validate", "--repo", str(combined), "--format", "json"],
+                 ["--help"]):  # fmt: skip
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before dekt writes a byte: every write fails with EPIPE
+        try:
+            run = subprocess.run([sys.executable, "-m", "dekt.cli", *args], stdout=write, stderr=subprocess.PIPE,
+                                 text=True, timeout=300, check=False)  # fmt: skip
+        finally:
+            os.close(write)
+        assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr
+        assert run.returncode in (0, 141), args  # 141 = 128 + SIGPIPE; --help may fit in what was written
+
+
+def test_validate_piped_into_head_prints_no_traceback(combined):
+    run = subprocess.run(
+        ["bash", "-c", f'set -o pipefail; "{sys.executable}" -m dekt.cli validate --repo "{combined}" --format json '
+                       "| head -c 10"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.stdout == "[\n  {\n    \""[:10]
+    assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr

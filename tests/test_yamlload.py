@@ -221,3 +221,63 @@ def test_oversized_and_unreadable_files_are_reported(tmp_path):
     assert doc is None and [d.code for d in problems] == ["DK100"]
     doc, problems = load(tmp_path / "missing.yaml", "missing.yaml")
     assert doc is None and [(d.code, d.file) for d in problems] == [("DK100", "missing.yaml")]
+
+
+# ---------------------------------------------------------------- hostile input: depth and control characters
+
+
+@pytest.mark.parametrize(
+    "head, opening, closing",
+    [("note: ", "[", "]"), ("note: ", "{a: ", "}"), ("note:\n", "- ", "")],
+    ids=["flow-lists", "flow-mappings", "block-lists"],
+)
+@pytest.mark.parametrize("levels", [33, 300, 990, 5000])
+def test_deep_nesting_is_one_diagnostic_not_a_recursion_error(head, opening, closing, levels):
+    text = head + opening * levels + "1" + closing * levels + "\n"
+    found = problems_of(text)
+    assert [code for code, _, _ in found] == ["DK113"]
+    if levels <= 990:  # past 1,000 levels libyaml's own limit stops it first, where it stops
+        # Level 1 is the root mapping; the value of `note` is level 2, so level 33 is the 32nd opening.
+        line, col = at(text, opening * (levels - 31))
+        assert found[0][1:] == (line, col + len(opening) * 31)
+
+
+def test_nesting_up_to_the_limit_loads():
+    text = "note: " + "[" * 31 + "1" + "]" * 31 + "\n"  # 32 levels with the root mapping
+    value = ok(text).data["note"]
+    for _ in range(30):
+        value = value[0]
+    assert value == ["1"]
+
+
+@pytest.mark.parametrize(
+    "written, char",
+    [(r'"a\eb"', "U+001B"), (r'"a\x1bb"', "U+001B"), (r'"a\u202eb"', "U+202E"), (r'"a\tb"', "U+0009"),
+     (r'"a\rb"', "U+000D"), (r'"a\x9bb"', "U+009B"), (r'"a\u2028b"', "U+2028"), (r'"a\0b"', "U+0000")],
+)  # fmt: skip
+def test_control_characters_spelled_as_escapes_are_refused(written, char):
+    doc, problems = parse(f"activity: ok\nevidence: {written}\n".encode(), "t.yaml")
+    assert doc is None
+    assert [(d.code, d.line, d.col) for d in problems] == [("DK114", 2, 11)]
+    assert char in problems[0].message
+
+
+@pytest.mark.parametrize("raw", ["\x1b", "\x07", "\x7f", "\x85", "\u202e", "\u2066", "\u2029"])
+def test_raw_control_characters_are_refused_where_they_are(raw):
+    text = f"activity: ok\nevidence: 证明{raw}x\n"
+    assert problems_of(text) == [("DK114", 2, 13)]
+
+
+def test_a_control_character_in_a_key_is_refused():
+    assert problems_of('activity: ok\n"evi\\x1bdence": x\n') == [("DK114", 2, 1)]
+
+
+def test_line_breaks_in_values_and_crlf_files_are_fine():
+    doc = ok("reason: |\r\n  第一行\r\n  第二行\r\nnote: \"a\\nb\"\r\n")
+    assert doc.data == {"reason": "第一行\n第二行\n", "note": "a\nb"}
+
+
+def test_many_control_characters_give_one_diagnostic_per_line_and_a_bounded_count():
+    text = "".join(f"k{i:02d}: \x1b\x1b\x1b\n" for i in range(100))
+    found = problems_of(text)
+    assert found == [("DK114", i + 1, 6) for i in range(20)]

@@ -14,6 +14,12 @@ _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _INT = re.compile(r"^(0|[1-9][0-9]*)$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _YEAR = re.compile(r"^([0-9]{4})-([0-9]{4})$")
+# Hours, credits, ranks and the rules' numbers are small. Nine digits before the point (under a billion) and
+# nine after keep every sum and product well inside the 28 digits of Python's decimal context, where a
+# 10,000-digit number would otherwise overflow a quantize (or Python's own limit for reading an int).
+MAX_INT_DIGITS = 9
+MAX_FRACTION_DIGITS = 9
+_SHOWN = 24  # how much of a rejected value a message repeats
 
 
 class Strict(BaseModel):
@@ -30,10 +36,15 @@ def _number(value: object, pattern: re.Pattern, what: str) -> object:
     if isinstance(value, float):
         return Decimal(str(value))
     if isinstance(value, str):
+        shown = value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
         if pattern.match(value):
-            return value
+            whole, _, fraction = value.partition(".")
+            if len(whole) <= MAX_INT_DIGITS and len(fraction) <= MAX_FRACTION_DIGITS:
+                return value
+            hint = f"（位数过多：整数最多 {MAX_INT_DIGITS} 位，小数最多 {MAX_FRACTION_DIGITS} 位 / too many digits）"
+            raise PydanticCustomError("dk107", "not a number", {"value": shown, "detail": hint})
         hint = "（不能有前导零或单位）" if value[:1].isdigit() else ""
-        raise PydanticCustomError("dk107", "not a number", {"value": value, "detail": hint + what})
+        raise PydanticCustomError("dk107", "not a number", {"value": shown, "detail": hint + what})
     return value  # let the field's own type report lists and mappings
 
 
