@@ -25,10 +25,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import GIT_ENV, claim_text
-
 from dekt.site import sealed
 from dekt.transcript.register import REGISTER_DIR
+from helpers import GIT_ENV, claim_text
 
 ONE, TWO = "2014010001", "2014010002"
 Y1 = "records/claims/2014-2015/customs"
@@ -41,7 +40,7 @@ def env_at(day: str) -> dict:
 
 
 def git(root: Path, day: str, *args: str) -> str:
-    r = subprocess.run(["git", *args], cwd=root, env=env_at(day), capture_output=True, text=True)
+    r = subprocess.run(["git", *args], cwd=root, env=env_at(day), capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -49,7 +48,12 @@ def git(root: Path, day: str, *args: str) -> str:
 def dekt(root: Path, *args, day: str = "2016-03-01", extra_env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**env_at(day), **(extra_env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "dekt.cli", *map(str, args)], cwd=root, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "dekt.cli", *map(str, args)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -213,7 +217,7 @@ def test_the_register_holds_code_data_hash_pdf_hash_and_date_in_signed_commits(s
     assert {k: ones[0][k] for k in ("code", "issue_date", "pdf_sha256")} == {
         "code": first["code"], "issue_date": "2015-01-12", "pdf_sha256": first["pdf_sha256"]}  # fmt: skip
     assert len(ones[0]["data_sha256"]) == 64
-    log = subprocess.run(["git", "log", "--format=%G? %s", "--", REGISTER_DIR], cwd=origin, capture_output=True, text=True,
+    log = subprocess.run(["git", "log", "--format=%G? %s", "--", REGISTER_DIR], cwd=origin, capture_output=True, text=True, check=True,
                          env={**os.environ, "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "gpg.ssh.allowedSignersFile",
                               "GIT_CONFIG_VALUE_0": str(origin / "rules/allowed_signers")}).stdout.split("\n")  # fmt: skip
     assert [line[:1] for line in log if line] == ["G", "G"]  # both register commits carry a good signature
@@ -272,11 +276,11 @@ def test_a_revoked_transcript_says_so(story, tmp_path):
 
 @pytest.fixture(scope="module")
 def site3(story):
-    from test_site import _Quiet
-
     import functools
     import http.server
     import threading
+
+    from test_site import _Quiet
 
     handler = functools.partial(_Quiet, directory=str(story["out3"] / "site"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -316,8 +320,8 @@ def test_the_verification_page_confirms_the_old_pdf_by_code_and_by_file(story, s
 
 @pytest.fixture(scope="module")
 def browser():
-    from test_site import CHROMIUM
     from playwright.sync_api import sync_playwright
+    from test_site import CHROMIUM
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
