@@ -36,10 +36,20 @@ class Checked:
         return not has_errors(self.diagnostics)
 
 
+@lru_cache(maxsize=1)
+def _simplified():
+    """OpenCC's Traditional-to-Simplified conversion (its maintained character and phrase tables), made once."""
+    import opencc
+
+    return opencc.OpenCC("t2s").convert
+
+
 @lru_cache(maxsize=65536)
 def _normalize(text: str) -> str:
-    """Activity names compared for duplicates: width-folded, case-folded, without spaces or punctuation."""
+    """Activity names compared for duplicates: width- and case-folded, Traditional as Simplified, no punctuation."""
     text = unicodedata.normalize("NFKC", text).casefold()
+    if not text.isascii():  # 國際進口博覽會 and 国际进口博览会 are one activity written in two scripts
+        text = _simplified()(text)
     return "".join(ch for ch in text if ch.isalnum())
 
 
