@@ -6,10 +6,15 @@ import subprocess
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from . import corrections as amend_rules
 from .codeowners import check_codeowners
+from .custody import Custody, certified_files
+from .custody import problems as custody_problems
 from .diagnostics import DektError, Diagnostic, diag, has_errors
 from .ledger import Ledger, compute_ledger
 from .records import CLAIMS_DIR, ROSTER_FILE, Amendment, Entry, Locator, Records, load_records
@@ -30,6 +35,7 @@ class Checked:
     scored: dict[str, list[tuple[Entry, Score]]]
     diagnostics: list[Diagnostic]
     ledgers: dict[str, Ledger]
+    custody: Custody | None = None  # which files the signed archive certifies (dekt.custody)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +69,7 @@ class _Checker:
         self.window = lru_cache(maxsize=None)(rules.window_for)
         self.year = lru_cache(maxsize=None)(rules.academic_year)
         self.period = lru_cache(maxsize=None)(rules.study_years)
+        self.now: date = date.max  # the run's moment: what is dated after it cannot be true yet
         self.governing = lru_cache(maxsize=None)(rules.governing)
         self.governing = lru_cache(maxsize=None)(rules.governing)
 
@@ -105,6 +112,12 @@ class _Checker:
             allowed = "、".join(f"{k}（{v}）" for k, v in dept.advisors.items()) or "（无 / none）"
             self.report(e, "DK316", "advisor", advisor=e.advisor, department=dept.name, allowed=allowed)
 
+    def module_of(self, e: Entry) -> str | None:
+        """The module ``e`` counts in, or None when it cannot be scored."""
+        year = self.year(e.date)
+        result = self.score(e, year) if self.rules.version_for(year) else None
+        return result.module if isinstance(result, Score) else None
+
     def folder(self, file: str) -> tuple[str, str] | None:
         """The academic year and department a claim file's folder stands for, or None with a diagnostic."""
         parts = file[len(CLAIMS_DIR) + 1 :].split("/")
@@ -121,12 +134,16 @@ class _Checker:
             return None
         return year, dept
 
-    def entry(self, e: Entry, folder: tuple[str, str] | None, correction: bool = False) -> Score | None:
+    def entry(self, e: Entry, folder: tuple[str, str] | None, correction=None) -> Score | None:
         """Check one entry alone; return its score when it has no error.
 
-        A correction keeps the registration window of the claim it corrects, so its own date is not checked.
+        A correction (``correction``: its ``CorrectionWindow``) is registered in the correction window, not the
+        registration window of its activity.
         """
         before = len(self.problems)
+        for at, day, name in (("date", e.date, "活动日期 activity date"), ("registered", e.registered, "登记日期 registration date")):
+            if day > self.now:
+                self.report(e, "DK424", at, field=name.split()[0], field_en=name.split(" ", 1)[1], date=day, now=self.now)
         year = self.year(e.date)
         student = self.roster.get(e.student)
         if student is None:
@@ -153,8 +170,9 @@ class _Checker:
         if e.credits is not None and e.credits != result.credits:
             self.report(e, "DK403", "credits", asked=fmt(e.credits), computed=fmt(result.credits), rule=result.rule)
         window = self.window(e.date, result.module)
-        if correction:
-            pass
+        if correction is not None:
+            if not (correction.closes and correction.opens <= e.registered <= correction.closes):
+                self.report(e, "DK422", "registered", registered=e.registered, window=correction.label)
         elif window is None:
             self.report(e, "DK406", "date", date=e.date)
         elif e.registered < e.date:
@@ -221,32 +239,54 @@ class _Checker:
                 self.problems.append(diag("DK410", path, action="删除", action_en="deleted"))
 
 
-def check_repository(root: Path, *, use_cache: bool = True, base: str | None = None) -> Checked:
+def check_repository(root: Path, *, use_cache: bool = True, base: str | None = None, now: date | None = None) -> Checked:
     """Load and check everything under ``root``; never stops at the first problem.
 
     With ``base`` (a Git ref such as ``origin/main``), claim files archived there must not have been edited or
     deleted: changes to the archive arrive as correction or revocation records.
+
+    Only what the signed archive certifies counts (``dekt.custody``): files from an untrusted commit are errors,
+    files not archived yet (``base``'s pull request, the work tree) are pending; both are shown, never counted.
+    ``now`` (default: today) is the run's moment: a claim dated after it is an error.
     """
     rules, problems = load_rules(root)
     records = load_records(root, use_cache=use_cache)
-    problems += records.problems
+    custody = certified_files(root, base)
+    problems += records.problems + custody_problems(custody)
     if rules is None:
-        return Checked(root, None, {}, records, {}, sorted(problems), {})
+        return Checked(root, None, {}, records, {}, sorted(problems), {}, custody)
     roster, roster_problems = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())
     problems += roster_problems + check_codeowners(root, rules)
     checker = _Checker(root, rules, roster)
+    checker.archived_files = custody.archived
+    checker.now = now or datetime.now(ZoneInfo(rules.school.timezone)).date()
     if base is not None:
         checker.archived(root, base)
     amended = checker.amendments(records)
-    corrections = {f for f, r in records.files.items() if r.amends}
+    corrections = amend_rules.windows(rules, records, amended, custody.added_on, checker.module_of)
+    problems += amend_rules.problems(root, rules, records, amended, corrections)
     entries = [e for e in records.entries if e.file not in amended]
     folders = {f: checker.folder(f) for f in records.files}
     repeats = checker.duplicates(entries)
     scored: dict[str, list[tuple[Entry, Score]]] = defaultdict(list)
+    held: dict[str, list] = defaultdict(list)  # checked, but not (yet) certified by the signed archive
     for i, e in enumerate(entries):
-        result = checker.entry(e, folders[e.file], correction=e.file in corrections)
+        correction = corrections.get(e.file) if records.files[e.file].amends else None
+        if records.files[e.file].amends and correction is None:
+            correction = amend_rules.CorrectionWindow(date.min, None)  # an original that is missing or unscored
+        result = checker.entry(e, folders[e.file], correction=correction)
         if result is not None and i not in repeats:
-            scored[e.student].append((e, result))
+            if custody.counts(e.file):
+                scored[e.student].append((e, result))
+            else:
+                held[e.student].append((e, result, custody.state(e.file)))
+    # A correction or revocation takes effect once it is certified; until then the original stands.
+    for target, (_a, by) in [kv for kv in amended.items() if not custody.counts(kv[1][1])]:
+        del amended[target]
+        for e in records.files[target].entries if custody.counts(target) else ():
+            result = checker.score(e, checker.year(e.date)) if rules.version_for(checker.year(e.date)) else None
+            if isinstance(result, Score) and e.student in roster:
+                scored[e.student].append((e, result))
     withdrawn: dict[str, list] = defaultdict(list)
     for target, (amendment, by) in amended.items():
         for e in records.files[target].entries:
@@ -267,10 +307,10 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
             checker.problems.append(diag("DK605", ROSTER_FILE, s.row, 1, row=s.row, year=s.enrollment_year,
                                          detail=f"{year} 学年没有生效的版本", detail_en=f"no version is in force in {year}"))  # fmt: skip
             continue
-        ledgers[sid] = compute_ledger(s, scored.get(sid, []), rules, withdrawn.get(sid, []))
+        ledgers[sid] = compute_ledger(s, scored.get(sid, []), rules, withdrawn.get(sid, []), held.get(sid, []))
     for ledger in ledgers.values():
         for item in ledger.capped:
             checker.report(item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits))
     problems += checker.problems + font_problems(root, rules, roster, records.entries, checker.locator)
-    return Checked(root, rules, roster, records, dict(scored), sorted(problems), ledgers)
+    return Checked(root, rules, roster, records, dict(scored), sorted(problems), ledgers, custody)
 

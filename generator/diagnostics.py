@@ -23,7 +23,7 @@ class Code:
 
 # The catalogue. Codes are stable: tests, docs and people's scripts refer to them.
 # DK1xx loading, DK2xx shape, DK3xx references, DK4xx cross-claim and credit checks,
-# DK5xx rules, DK6xx roster, DK7xx transcripts, DK8xx spreadsheet import, DK9xx usage.
+# DK5xx rules, DK6xx roster, DK7xx transcripts and their chain of custody, DK8xx spreadsheet import, DK9xx usage.
 _CATALOGUE = [
     Code("DK100", Severity.ERROR, "无法读取文件：{detail}", "cannot read file: {detail}"),
     Code("DK101", Severity.ERROR, "YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
@@ -74,6 +74,14 @@ _CATALOGUE = [
     Code("DK411", Severity.ERROR, "被{kind}的文件 {target} 不存在", "the file to {kind_en}, {target}, does not exist"),
     Code("DK412", Severity.ERROR, "{target} 已被 {other} 更正或撤销", "{target} is already corrected or revoked by {other}"),
     Code("DK413", Severity.ERROR, "更正或撤销记录必须与原申报在同一系部目录中（{expected}）", "a correction or revocation belongs in the original's department folder ({expected})"),
+    # DK42x corrections and revocations keep to the rules; claims that cannot be true.
+    Code("DK420", Severity.ERROR, "更正记录必须保留原申报的学生（原为 {expected}，现为 {actual}）；更换学生请撤销原申报并另行申报", "a correction keeps the original's students ({expected}, not {actual}); to change the student, revoke it and submit a new claim"),
+    Code("DK421", Severity.ERROR, "更正记录必须保留原申报的学年 {expected}（活动日期 {date} 属于 {actual} 学年）", "a correction keeps the original's academic year {expected} (the date {date} is in {actual})"),
+    Code("DK422", Severity.ERROR, "登记日期 {registered} 不在更正期限 {window} 内", "registration date {registered} is outside the correction window {window}"),
+    Code("DK423", Severity.ERROR, "被撤销的申报 {target} 所在学年 {year} 没有生效的学分规则", "the revoked claim {target} is in academic year {year}, which has no credit rules in force"),
+    Code("DK424", Severity.ERROR, "{field} {date} 晚于本次运行的时间 {now}：尚未发生的事不能计入", "{field_en} {date} is after this run's moment {now}: what has not happened cannot count"),
+    Code("DK425", Severity.ERROR, "同一团队申报中有 {count} 名负责人（最多 {limit} 名）：另见 {other}", "{count} leaders in one team claim (at most {limit}); see also {other}"),
+    Code("DK426", Severity.ERROR, "排名 {rank} 重复：另见 {other}", "rank {rank} appears twice; see also {other}"),
     Code("DK501", Severity.ERROR, "规则引用了未定义的{kind} “{value}”", "the rules refer to an undefined {kind_en} '{value}'"),
     Code("DK502", Severity.ERROR, "规则不一致：{detail}", "inconsistent rules: {detail_en}"),
     Code("DK503", Severity.ERROR, "缺少规则文件 {detail}", "missing rules file {detail}"),
@@ -84,6 +92,10 @@ _CATALOGUE = [
     Code("DK604", Severity.ERROR, "名册第 {row} 行：未知系部 “{department}”", "roster row {row}: unknown department '{department}'"),
     Code("DK701", Severity.ERROR, "成绩单字体 {font} 缺少字符 “{char}”（{codepoint}），无法印在成绩单上；请在 rules/school.yaml 的 transcript.font 中配置包含该字的字体", "the transcript font {font} lacks the character '{char}' ({codepoint}); configure a font that has it in transcript.font of rules/school.yaml"),
     Code("DK702", Severity.WARNING, "无法使用成绩单字体 {font}（{detail}），未检查字符覆盖，也不能生成成绩单", "cannot use the transcript font {font} ({detail}); character coverage was not checked and transcripts cannot be made"),
+    # DK72x the chain of custody: what counts is what academic affairs' key signed (dekt.custody).
+    Code("DK720", Severity.ERROR, "未经认定，不予计入：当前内容来自提交 {commit}（{subject}），{reason}", "not certified, never counted: the content comes from commit {commit} ({subject}): {reason_en}"),
+    Code("DK721", Severity.ERROR, "已归档的文件被提交 {commit}（{subject}）删除，该提交未经认定：{reason}", "an archived file was deleted by commit {commit} ({subject}), which is not certified: {reason_en}"),
+    Code("DK722", Severity.WARNING, "内容来自未经认定的提交 {commit}（{subject}）：{reason}", "the content comes from commit {commit} ({subject}), which is not certified: {reason_en}"),
     # DK8xx spreadsheets imported as claims (dekt import-claims): the place is a cell, book!sheet row/column.
     Code("DK801", Severity.ERROR, "无法读取表格：{detail}", "cannot read the spreadsheet: {detail_en}"),
     Code("DK802", Severity.ERROR, "找不到表头行：前 {rows} 行中没有一行同时含“学号”和其他可识别的列（如 姓名、活动名称、日期）", "no header row: none of the first {rows} rows has 学号 and another known column (姓名, 活动名称, 日期…)"),

@@ -42,12 +42,17 @@ class Item(NamedTuple):
     amended: str | None = None  # "corrects" or "revokes": a later record replaced or withdrew this claim
     amended_by: str | None = None
     amend_reason: str | None = None
+    custody: str | None = None  # "pending" or "uncertified": not archived under a trusted signature (dekt.custody)
 
     @property
     def excluded_why(self) -> str | None:
         """Why the item does not count, in words, or None when it counts."""
         if self.counted:
             return None
+        if self.custody == "pending":
+            return "待归档 pending：尚未经教务处签名合并，不计入、不上成绩单 (not yet archived by a signed merge)"
+        if self.custody == "uncertified":
+            return "未经认定 not certified：来自未经教务处签名的提交，不计入 (from a commit academic affairs did not sign)"
         if self.amended == "revokes":
             return f"已撤销 revoked（{self.amended_by}）：{self.amend_reason}"
         if self.amended == "corrects":
@@ -133,9 +138,11 @@ def _apply_cap(items: list[Item], selected: list[int], cap_id: str, cap_name: st
 
 
 def compute_ledger(
-    student: Student, scored: list[tuple[Entry, Score]], rules: Rules, amended: list[tuple[Entry, Score, object]] = ()
+    student: Student, scored: list[tuple[Entry, Score]], rules: Rules, amended: list[tuple[Entry, Score, object]] = (),
+    held: list[tuple[Entry, Score, str]] = (),
 ) -> Ledger:
-    """Build the ledger of one student from their scored entries (and those later corrected or revoked)."""
+    """Build the ledger of one student from their scored entries (and those later corrected or revoked, and
+    those ``held`` back as pending or not certified: shown, never counted)."""
     governing = rules.governing(student.enrollment_year)
     if governing is None:  # check_repository reports DK605 and makes no ledger; never fall back to another version
         raise ValueError(f"no rules version governs the {student.enrollment_year} cohort")
@@ -152,6 +159,9 @@ def compute_ledger(
              amended=a.kind, amended_by=by, amend_reason=a.reason)
         for e, s, (a, by) in amended
     ]  # fmt: skip
+    withdrawn += [
+        Item(e, rules.academic_year(e.date), s.module, s.credits, s.rule, counted=False, custody=state) for e, s, state in held
+    ]
     # Caps per academic year, each year by its own version, then the study-period caps of the governing version.
     for year in sorted({it.year for it in items}):
         version = rules.version_for(year)

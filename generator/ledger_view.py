@@ -28,7 +28,9 @@ def ledger_text(ledger: Ledger, rules: Rules) -> str:
         for it in (i for i in ledger.items if i.module == module.id):
             e = it.entry
             line = f"  {e.date}  {e.activity}  {it.rule}"
-            if not it.counted:
+            if it.custody:
+                line += f"  〔{it.excluded_why}〕"
+            elif not it.counted:
                 line += f"  〔未计入 not counted：{it.excluded_why}〕"
             out.append(line)
             out.append(f"      ↳ {e.file}:{e.line}")
@@ -41,6 +43,10 @@ def ledger_text(ledger: Ledger, rules: Rules) -> str:
             if c.required_missing:
                 out.append(f"      缺少必修 missing: {'、'.join(c.required_missing)}")
         out.append("")
+    held = [it for it in ledger.items if it.custody]
+    if held:
+        pending = sum(1 for it in held if it.custody == "pending")
+        out.append(f"待归档 pending: {pending} 条；未经认定 not certified: {len(held) - pending} 条（均不计入 none counted）")
     out.append(f"总计 total: {fmt(ledger.total)} 学分（毕业要求 {fmt(ledger.total_required)}）{_mark(ledger.total >= ledger.total_required)}")
     out.append(f"毕业要求 graduation requirements: {'全部达到 met' if ledger.graduation_met else '尚未达到 not yet met'}")
     return "\n".join(out)
@@ -78,6 +84,7 @@ def ledger_data(ledger: Ledger, rules: Rules, provenance: dict | None = None) ->
                 "credits": fmt(it.credits), "rule": it.rule, "counted": it.counted,
                 "excluded_by": it.excluded_by, "excluded_why": it.excluded_why,
                 "amended": it.amended, "amended_by": it.amended_by, "amend_reason": it.amend_reason,
+                "custody": it.custody,  # "pending" or "uncertified": shown here, never on a transcript
                 "certified": _certified(provenance, it.entry.file),
             }
             for it in ledger.items

@@ -124,11 +124,22 @@ def provenance_index(root: Path, ref: str = "HEAD") -> dict[str, Provenance]:
     return parse_log(out.decode("utf-8", errors="replace"))
 
 
-def merge_message(title: str, pr: int, submitted_by: str, reviewers: list[str], approvers: list[str], notice: str | None) -> str:
-    """The merge commit message the merge step writes, with the trailers ``provenance_index`` reads back."""
+def merge_message(
+    title: str, pr: int, submitted_by: str, reviewers: list[str], approvers: list[str], notice: str | None,
+    merged_by: str | None = None, certifies: list[str] = (),
+) -> str:
+    """The merge commit message the merge step writes, with the trailers ``provenance_index`` reads back.
+
+    The merge is signed, so the trailers are academic affairs' signed statement; ``Certifies`` names earlier
+    commits on ``main`` that it certifies after the fact (see ``dekt.custody``).
+    """
+    title = " ".join(title.split())  # one line: a title is data, and a newline in it would forge a trailer
     lines = [f"{title} (#{pr})", "", f"Dekt-PR: {pr}", f"Submitted-by: {submitted_by}"]
     lines += [f"Reviewed-by: {r}" for r in reviewers]
     if notice:
         lines.append(f"Notice: {notice}")
     lines += [f"Approved-by: {a}" for a in approvers]
+    if merged_by:
+        lines.append(f"Merged-by: {merged_by}")
+    lines += [f"Certifies: {c}" for c in certifies]
     return "\n".join(lines) + "\n"
