@@ -22,6 +22,8 @@ from .check import Checked, check_repository
 from .custody import banner, for_transcript, refuse_work_tree
 from .files import write_atomic
 from . import output
+from .access import FOLDER as ACCESS_FOLDER
+from .access import access_records, notice_items, write_access_lists
 from .notice import load_prs, notice_batches, notice_json
 from .output import check_out
 from .provenance import provenance_index
@@ -127,6 +129,12 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
             lists = private_lists(rules, checked.ledgers, issued)
             write_private(stage.private, lists)
             extra = {"notice.json": notice_json(batches, decided_at).encode("utf-8")} if prs else {}
+            # 我的第二课堂: each student's record sealed under their access code; the codes go to private lists only.
+            on_notice = notice_items(root, load_prs(prs), batches, rules) if prs else {}
+            access = access_records(root, rules, checked.roster, checked.ledgers, on_notice)
+            if access is not None:
+                write_access_lists(stage.private, access.private)
+                extra.update({f"{ACCESS_FOLDER}/{name}": body for name, body in access.site.items()})
             site = build_site(checked, batches, sealed, issued=issued, now=decided_at if prs else None,
                               stage=stage.folder, extra=extra)  # fmt: skip
         except BaseException:
@@ -148,6 +156,10 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     for file, why in issued_before.ignored:
         print(f"  ! 签发登记 {file} 未采用 (left out of the register): {why}")
     print(f"  名单 lists (at-risk, ranking): {len(lists)} 个 CSV files → {out / 'private'}")
+    if access is None:
+        print("  我的第二课堂 self-view: 未设置 DEKT_ACCESS_SECRET，未生成 (no access secret set; not built)")
+    else:
+        print(f"  我的第二课堂 self-view: {access.students} 条加密记录 sealed records, 访问码名单 code lists → {out / 'private' / 'access'}")
     print(f"公开站点 public site: {site.pages} 页 pages, {site.records} 条验证记录 sealed records（{site.seconds:.1f} s）→ {out / 'site'}")
     print(f"私有输出 private outputs → {out / 'private'}")
     return 0

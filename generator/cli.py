@@ -136,6 +136,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="dekt-demo-") as scratch:
         demo = lay_out(_demo_source(args, Path(scratch)), target)
     print(f"演示仓库 demo repository → {demo.root}（{demo.now.isoformat(timespec='minutes')}）")
+    if not os.environ.get("DEKT_SIGN_PKCS12"):  # the demo signs its PDFs with a THROWAWAY certificate made just now
+        from .rules import load_rules_or_fail
+        from .transcript.sign import ENV_PASSWORD, ENV_PKCS12, throwaway_ca
+
+        name = load_rules_or_fail(demo.root).school.institution.name
+        root_pem, p12, password = throwaway_ca(demo.root / STATE_DIR / "signing", name)
+        os.environ.update({ENV_PKCS12: str(p12), ENV_PASSWORD: password})
+        print(f"演示用一次性证书（仅供演示，不具法律效力）DEMO-ONLY throwaway certificate: root {root_pem}")
     return build(demo.root, out, prs=demo.prs, now=demo.now)
 
 
@@ -387,6 +395,24 @@ def cmd_transcript(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_access_code(args: argparse.Namespace) -> int:
+    """Print a student's personal access code for 我的第二课堂 (from DEKT_ACCESS_SECRET; the demo's own in the demo)."""
+    from .access import SECRET_ENV, access_code, load_access, secret_for
+    from .roster import load_roster
+    from .rules import load_rules_or_fail
+
+    root = _repo(args)
+    rules = load_rules_or_fail(root)
+    roster, _ = load_roster(root / "records/students.csv", "records/students.csv", rules.department_keys())
+    if args.student not in roster:
+        raise DektError(f"学号 {args.student} 不在学生名册中 (student {args.student} is not in the roster)")
+    secret = secret_for(root)
+    if secret is None:
+        raise DektError(f"未设置访问码密钥 {SECRET_ENV}（应保存在仓库之外，如 CI 的机密变量）(set {SECRET_ENV}, kept outside the repository)")
+    print(access_code(secret, args.student, load_access(root).rotations.get(args.student, 0)))
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check a transcript PDF offline against its attachment, its code and the issue record."""
     from .transcript.verify import report, verify_pdf
@@ -459,6 +485,7 @@ _EXAMPLES = {
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
     "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
+    "access-code": "例 example: dekt access-code 2014010203   (密钥取自 DEKT_ACCESS_SECRET / the secret comes from DEKT_ACCESS_SECRET)",
     "verify": "例 example: dekt verify 2014010203.pdf --records _build   (或 or: --trust 学校根证书.pem)",
     "register": "例 example: dekt register --from _build --sign --key ~/.ssh/jwc_signing",
     "doctor": "例 example: dekt doctor --from gh-settings/   (gh api 保存的设置 / settings saved with gh api)",
@@ -564,6 +591,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", metavar="FILE", help="输出文件，默认 <学号>.pdf / output file (default: <id>.pdf)")
     sp.add_argument("--now", metavar="ISO-8601", help="签发日期，默认最后一次提交的日期 / the issue date (default: last commit's)")
     sp.add_argument("--html", action="store_true", help="输出 HTML 预览而非 PDF / write the HTML preview instead")
+
+    sp = command("access-code", cmd_access_code, "显示学生“我的第二课堂”的个人访问码 / print a student's personal access code")
+    sp.add_argument("student", metavar="STUDENT_ID")
 
     sp = command("verify", cmd_verify, "离线核验成绩单 PDF / check a transcript PDF offline")
     sp.add_argument("pdf", metavar="FILE.pdf")

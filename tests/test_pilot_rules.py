@@ -41,7 +41,16 @@ def student(cohort: int, sid: str | None = None) -> Student:
 def claim(rules, name: str, category: str, day: str, **fields) -> tuple[Entry, Score]:
     """An entry scored by its own academic year's version."""
     d = date.fromisoformat(day)
-    values = dict(level=None, award=None, role=None, rank=None, hours=None, course=None, credits=None, evidence=None)
+    values = {
+        "level": None,
+        "award": None,
+        "role": None,
+        "rank": None,
+        "hours": None,
+        "course": None,
+        "credits": None,
+        "evidence": None,
+    }
     values.update(fields)
     if values["hours"] is not None:
         values["hours"] = D(values["hours"])
@@ -119,10 +128,15 @@ def test_a_department_level_research_result_earns_no_research_credit(repo_factor
     quality = claim_text("2014010002", activity="系部专业知识竞赛", category="department_research", date="2015-04-10",
                          registered="2015-06-02", award="first", role=None, evidence="证书 D-2")  # fmt: skip
     checked = check_repository(repo_factory(files={f"{Y1415}/r.yaml": research, f"{Y1415}/q.yaml": quality}))
-    assert [(d.file, d.line, d.code) for d in checked.diagnostics] == [(f"{Y1415}/r.yaml", _line(research, "level"), "DK304")]
+    assert [(d.file, d.line, d.code) for d in checked.diagnostics] == [
+        (f"{Y1415}/r.yaml", _line(research, "level"), "DK304")
+    ]
     assert "national、provincial、school" in checked.diagnostics[0].message
     assert module(checked.ledgers["2014010001"], "research") == D(0)
-    assert (module(checked.ledgers["2014010002"], "research"), module(checked.ledgers["2014010002"], "quality")) == (D(0), D("0.5"))
+    assert (module(checked.ledgers["2014010002"], "research"), module(checked.ledgers["2014010002"], "quality")) == (
+        D(0),
+        D("0.5"),
+    )
 
 
 # -- 专业体验课程 and 科研: registered or assessed once a year ----------------------------------------------------
@@ -150,8 +164,15 @@ def test_professional_experience_is_registered_once_a_year(repo_factory, registe
 
 
 def test_a_research_claim_names_a_listed_advisor(repo_factory):
-    base = dict(activity="大学生创新创业训练计划", category="innovation_training", date="2015-03-10",
-                registered="2015-05-04", level="school", award="approved", role="leader")  # fmt: skip
+    base = {
+        "activity": "大学生创新创业训练计划",
+        "category": "innovation_training",
+        "date": "2015-03-10",
+        "registered": "2015-05-04",
+        "level": "school",
+        "award": "approved",
+        "role": "leader",
+    }
     none = claim_text("2014010001", evidence="立项书 A-1", **base)
     other = claim_text("2014010002", evidence="立项书 A-2", advisor="fl-zheng", **base)  # the law department's advisor
     good = claim_text("2014010003", evidence="立项书 A-3", advisor="hg-gu", **base)
@@ -215,7 +236,9 @@ def test_two_students_with_the_same_total_rank_by_innovation_credits(rules):
                 claim(rules, "志愿", "volunteering", "2014-11-10", hours="16")]  # fmt: skip
 
     a = compute_ledger(student(2014, "2014010009"), paper_and_volunteering(), rules)
-    b = compute_ledger(student(2014, "2014010001"), [claim(rules, "志愿", "volunteering", "2014-11-10", hours="32")], rules)
+    b = compute_ledger(
+        student(2014, "2014010001"), [claim(rules, "志愿", "volunteering", "2014-11-10", hours="32")], rules
+    )
     c = compute_ledger(student(2014, "2014010005"), paper_and_volunteering(), rules)
     rows = ranking_rows(rules, [b, a, c], date(2015, 7, 1))
     head = rows[0]
@@ -243,12 +266,17 @@ def test_the_version_rule_is_stated_and_both_readings_hold(rules, tmp_path):
     index = catalogue(rules)[-1]["governing"]
     assert "最后一学年" in index["study_period"] and "DK605" in index["none"]
     # final_year: study years 2012-2013…2015-2016 → 2015-2016 is under 2014-2015.yaml; likewise 2013 and 2014.
-    assert {c: rules.governing(c).rules.since for c in (2011, 2012, 2013, 2014)} == dict.fromkeys((2011, 2012, 2013, 2014), "2014-2015")
+    assert {c: rules.governing(c).rules.since for c in (2011, 2012, 2013, 2014)} == dict.fromkeys(
+        (2011, 2012, 2013, 2014), "2014-2015"
+    )
     # entry_year: the first year's version: 2012 and 2013 → 2012-2013.yaml, 2014 → 2014-2015.yaml, 2011 → none.
     other, problems = load_rules(_reading(tmp_path, "entry_year"))
     assert problems == []
     assert {c: (v.rules.since if (v := other.governing(c)) else None) for c in (2011, 2012, 2013, 2014)} == {
-        2011: None, 2012: "2012-2013", 2013: "2012-2013", 2014: "2014-2015",
+        2011: None,
+        2012: "2012-2013",
+        2013: "2012-2013",
+        2014: "2014-2015",
     }
     assert "入学第一学年" in catalogue(other)[-1]["governing"]["study_period"]
 
@@ -310,9 +338,8 @@ def test_every_rule_and_every_number_says_where_it_comes_from(rules):
 def test_the_adapter_reads_each_research_claims_advisor_from_the_head(tmp_path):
     # The gate needs the advisor of each research claim; the forge lists only paths, so the adapter reads the files
     # at the pull request's head in a real clone. The volunteering claim names no advisor and is not research.
-    from helpers import git
-
     from dekt.review.advisors import research_advisors
+    from helpers import git
 
     root = make_repo(tmp_path, init_git=True)
     cup = claim_text("2014010001", activity="校“挑战杯”", category="challenge_cup", date="2015-04-10",
@@ -326,7 +353,12 @@ def test_the_adapter_reads_each_research_claims_advisor_from_the_head(tmp_path):
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "batch")
     head = git(root, "rev-parse", "HEAD").strip()
-    (root / Y1415 / "cup.yaml").write_text(cup.replace("hg-gu", "hg-li"), encoding="utf-8")  # the work tree is not the head
-    pr = {"headRefOid": head, "files": [{"path": f"{Y1415}/cup.yaml"}, {"path": f"{Y1415}/vol.yaml"}, {"path": "README.md"}]}
+    (root / Y1415 / "cup.yaml").write_text(
+        cup.replace("hg-gu", "hg-li"), encoding="utf-8"
+    )  # the work tree is not the head
+    pr = {
+        "headRefOid": head,
+        "files": [{"path": f"{Y1415}/cup.yaml"}, {"path": f"{Y1415}/vol.yaml"}, {"path": "README.md"}],
+    }
     loaded, _ = load_rules(root)
     assert research_advisors(root, pr, loaded) == {f"{Y1415}/cup.yaml": "hg-gu"}

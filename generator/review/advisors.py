@@ -18,7 +18,7 @@ from ..rules import Rules
 
 
 def _blob(root: Path, oid: str, path: str) -> bytes | None:
-    result = subprocess.run(["git", "show", f"{oid}:{path}"], cwd=root, capture_output=True)
+    result = subprocess.run(["git", "show", f"{oid}:{path}"], cwd=root, capture_output=True, check=False)
     return result.stdout if result.returncode == 0 else None
 
 
