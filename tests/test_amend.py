@@ -14,7 +14,7 @@ FOLDER = "records/claims/2014-2015/customs"
 ORIGINAL = f"{FOLDER}/2014010001-challenge-cup.yaml"
 CUP = dict(
     activity="2014年“挑战杯”大学生课外学术科技作品竞赛", category="challenge_cup", date="2015-04-10",
-    registered="2015-05-04", level="school", award="second", role="leader", evidence="获奖证书 CC-1",
+    registered="2015-05-04", level="school", award="second", role="leader", evidence="获奖证书 CC-1", advisor="hg-li",
 )  # fmt: skip
 
 
