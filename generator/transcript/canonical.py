@@ -122,7 +122,7 @@ def verification_code(data: dict) -> str:
 def normalize_code(text: str) -> str | None:
     """A code as typed (any case, spaces, O for 0, I or L for 1) in its printed form, or None if it is not one."""
     raw = re.sub(r"[\s\-]", "", text.upper())
-    raw = raw[2:] if raw.startswith("DK") else raw
+    raw = raw.removeprefix("DK")
     raw = raw.translate(_CONFUSABLE)
     if len(raw) != 16 or any(c not in _ALPHABET for c in raw):
         return None

@@ -82,7 +82,11 @@ def sign_pdf(body: bytes, signer) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(body), strict=False)
     meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
                                         reason="第二课堂成绩单签发 / transcript issued")  # fmt: skip
-    signed = signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    try:  # room for a CMS object of 8 KiB (a chain of three RSA-2048 certificates fits): no trial signature to size it
+        signed = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=16384).getvalue()
+    except Exception:  # noqa: BLE001 — a larger chain: let pyHanko measure it (twice the work, once in a while)
+        writer = IncrementalPdfFileWriter(io.BytesIO(body), strict=False)
+        signed = signers.sign_pdf(writer, meta, signer=signer).getvalue()
     if not signed.startswith(body):  # the unsigned revision must survive byte for byte: it is what the register holds
         raise DektError("签名改动了原文件 (signing rewrote the unsigned revision)")
     return signed

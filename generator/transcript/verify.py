@@ -167,9 +167,11 @@ def verify_pdf(path: Path, records: Path | None = None, trust: Path | None = Non
     if records is not None:
         record, where = _records(records, code, student["id"])
         v.record, v.status = where, record
-        unsigned = sign.unsigned_revision(body) if signature is not None and signature.intact else None
-        sha = hashlib.sha256(unsigned if unsigned is not None else body).hexdigest()
         recorded = record.get("pdf_sha256") if record else None
+        sha = hashlib.sha256(body).hexdigest()
+        if signature is not None and signature.intact:  # a signed file: its unsigned first revision is what was issued
+            sha = next((h for h in (hashlib.sha256(c).hexdigest() for c in sign.unsigned_candidates(body)) if h == recorded),
+                       hashlib.sha256(sign.unsigned_revision(body) or body).hexdigest())  # fmt: skip
         if record is None:
             v.fail("record", f"在 {records} 中找不到验证码 {code} 的签发记录",
                    f"no issue record for code {code} under {records}")  # fmt: skip
