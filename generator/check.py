@@ -71,7 +71,6 @@ class _Checker:
         self.period = lru_cache(maxsize=None)(rules.study_years)
         self.now: date = date.max  # the run's moment: what is dated after it cannot be true yet
         self.governing = lru_cache(maxsize=None)(rules.governing)
-        self.governing = lru_cache(maxsize=None)(rules.governing)
 
     def report(self, entry: Entry, code: str, at: str | None = None, **args) -> None:
         """Record a diagnostic at the field ``at`` of ``entry`` (or at the entry itself)."""

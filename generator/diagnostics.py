@@ -63,6 +63,9 @@ _CATALOGUE = [
     Code("DK312", Severity.ERROR, "团校课程 “{value}” 不存在；可选：{allowed}", "Youth League school course '{value}' does not exist; allowed: {allowed}"),
     Code("DK313", Severity.ERROR, "{year} 学年没有生效的学分规则", "no credit rules in force for academic year {year}"),
     Code("DK314", Severity.ERROR, "级别、奖项组合 {combo} 在类别 {category} 的学分表中没有定义", "the combination {combo} has no entry in the credit table of {category}"),
+    Code("DK315", Severity.ERROR, "科研创新类申报须写明指导教师 advisor（先由指导教师初步鉴定）", "a research claim must name its advisor (advisor), who assesses it first"),
+    Code("DK316", Severity.ERROR, "“{advisor}” 不是{department}在 rules/school.yaml 中所列的指导教师；可选：{allowed}", "'{advisor}' is not an advisor of {department} in rules/school.yaml; allowed: {allowed}"),
+    Code("DK317", Severity.ERROR, "学分制教学班 “{value}” 不在本学年经批准的教学班目录（rules/classes.yaml）中；可选：{allowed}", "the credit-bearing class '{value}' is not in this academic year's approved catalogue (rules/classes.yaml); allowed: {allowed}"),
     Code("DK401", Severity.ERROR, "重复申报：学生 {student} 已在 {other} 申报过同一活动", "duplicate claim: student {student} already claimed this activity in {other}"),
     Code("DK402", Severity.ERROR, "同一证明材料 “{evidence}” 已用于 {other}", "evidence '{evidence}' is already used by {other}"),
     Code("DK403", Severity.ERROR, "申报学分 {asked} 与按规则计算的 {computed} 不符（{rule}）", "credits asked {asked} differ from the {computed} the rules give ({rule})"),
@@ -90,6 +93,7 @@ _CATALOGUE = [
     Code("DK602", Severity.ERROR, "名册中学号 {student} 重复（首次在第 {first} 行）", "student id {student} appears twice in the roster (first on row {first})"),
     Code("DK603", Severity.ERROR, "名册缺少列 {detail}", "the roster lacks the column(s) {detail}"),
     Code("DK604", Severity.ERROR, "名册第 {row} 行：未知系部 “{department}”", "roster row {row}: unknown department '{department}'"),
+    Code("DK605", Severity.ERROR, "名册第 {row} 行：{year} 级没有适用的学分规则版本（{detail}），无法判断学制内上限、团校结业与毕业要求", "roster row {row}: no credit-rules version governs the {year} cohort ({detail_en}), so its study-period caps, completions and graduation cannot be decided"),
     Code("DK701", Severity.ERROR, "成绩单字体 {font} 缺少字符 “{char}”（{codepoint}），无法印在成绩单上；请在 rules/school.yaml 的 transcript.font 中配置包含该字的字体", "the transcript font {font} lacks the character '{char}' ({codepoint}); configure a font that has it in transcript.font of rules/school.yaml"),
     Code("DK702", Severity.WARNING, "无法使用成绩单字体 {font}（{detail}），未检查字符覆盖，也不能生成成绩单", "cannot use the transcript font {font} ({detail}); character coverage was not checked and transcripts cannot be made"),
     # DK72x the chain of custody: what counts is what academic affairs' key signed (dekt.custody).
