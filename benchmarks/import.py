@@ -26,11 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_sheet(root: Path, path: Path, rows: int) -> None:
     """A volunteering sheet: title row, header on row 3, every row a student of the roster at one of 200 activities."""
-    from openpyxl import Workbook
-
     from dekt.records import ROSTER_FILE
     from dekt.roster import load_roster
     from dekt.rules import load_rules_or_fail
+    from openpyxl import Workbook
 
     rules = load_rules_or_fail(root)
     roster = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())[0]
@@ -47,7 +46,9 @@ def make_sheet(root: Path, path: Path, rows: int) -> None:
         act = i // per
         sid = ids[(i * 7 + act) % len(ids)]
         # 2015-10-01 is Excel serial 42278; registered 2015-12-02 is inside 2015-2016-1's window
-        sheet.append([i + 1, int(sid), names[sid], f"志愿服务活动{act:03d}", 42278 + act % 60, (i % 12) + 1, "2015-12-02"])
+        sheet.append(
+            [i + 1, int(sid), names[sid], f"志愿服务活动{act:03d}", 42278 + act % 60, (i % 12) + 1, "2015-12-02"]
+        )
     book.save(path)
 
 
@@ -75,12 +76,11 @@ def main() -> int:
     sheet = base / "志愿时长汇总.xlsx"
     make_sheet(root, sheet, args.rows)
 
-    from openpyxl import load_workbook
-
     from dekt.records import load_records
     from dekt.rules import load_rules_or_fail
     from dekt.sheets.importer import plan_import
     from dekt.sheets.read import read_grids
+    from openpyxl import load_workbook
 
     def openpyxl_read():
         book = load_workbook(sheet, read_only=True, data_only=True)
@@ -95,11 +95,16 @@ def main() -> int:
     check = median(lambda: plan_import(root, rules, sheet, records=load_records(root)), args.runs)
     process = median(
         lambda: subprocess.run(
-            [sys.executable, "-m", "dekt.cli", "import-claims", str(sheet), "--check"], cwd=root, check=True, capture_output=True
+            [sys.executable, "-m", "dekt.cli", "import-claims", str(sheet), "--check"],
+            cwd=root,
+            check=True,
+            capture_output=True,
         ),
         args.runs,
     )
-    print(f"sheet: {args.rows} rows, {len(result.files)} claim files, {len(records.files)} claim files already in the school")
+    print(
+        f"sheet: {args.rows} rows, {len(result.files)} claim files, {len(records.files)} claim files already in the school"
+    )
     print(f"read   calamine {calamine:6.2f} s   openpyxl {alternative:6.2f} s   ratio {alternative / calamine:5.1f}x")
     print(f"import check (plan_import, target ≤ 2 s)      {check:6.2f} s")
     print(f"dekt import-claims --check (whole process)     {process:6.2f} s")

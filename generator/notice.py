@@ -18,7 +18,7 @@ import git
 from .diagnostics import DektError
 from .records import CLAIMS_DIR, parse_claim_file
 from .review import Stage, review_state
-from .roster import Student, mask_id
+from .roster import Student, notice_mask
 from .rules import Rules
 from .scoring import Score, fmt, score
 
@@ -73,9 +73,18 @@ def _claim_blobs(repo: git.Repo, pr: dict) -> list[tuple[str, bytes]]:
     return sorted(out)
 
 
+def _masked(student_id: str, student: Student | None, classes: dict[tuple[str, str], list[str]]) -> str:
+    """The id as the notice shows it: fitting at least ``NOTICE_K`` students of the class it is listed with."""
+    peers = classes.get((student.department, student.class_name), []) if student else []
+    return notice_mask(student_id, peers)
+
+
 def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, Student], now: datetime) -> list[dict]:
     """Every batch now on notice, with its entries, as plain data for the site and for people."""
     repo = git.Repo(root)
+    classes: dict[tuple[str, str], list[str]] = {}
+    for s in roster.values():
+        classes.setdefault((s.department, s.class_name), []).append(s.id)
     batches = []
     for pr in sorted(prs, key=lambda p: p.get("number", 0)):
         state = review_state(pr, rules, now)
@@ -95,7 +104,7 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
                 entries.append(NoticeEntry(
                     department=dept, department_name=dept_name, activity=e.activity,
                     category=version.rules.categories[e.category].name if version and e.category in version.rules.categories else e.category,
-                    date=e.date.isoformat(), student=mask_id(e.student), name=student.name if student else "（名册中无此学生）",
+                    date=e.date.isoformat(), student=_masked(e.student, student, classes), name=student.name if student else "（名册中无此学生）",
                     class_name=student.class_name if student else "",
                     credits=fmt(result.credits) if isinstance(result, Score) else None,
                     rule=result.rule if isinstance(result, Score) else "未通过校验 (does not pass validation)",

@@ -127,7 +127,38 @@ def write_roster(students: list[Student], path: Path) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
+# The public notice shows, beside each masked id, the student's department and class (and name). A masked id
+# must not single anyone out of that context: among the roster's students of the same department and class,
+# at least NOTICE_K must fit it. The year alone fits a whole class; the last digits narrow it down (ids
+# are numbered within a class, so the last two digits with the class usually give the full id away).
+NOTICE_K = 5
+
+
+def _fits(masked: str, student_id: str) -> bool:
+    return len(masked) == len(student_id) and all(m in ("*", c) for m, c in zip(masked, student_id))
+
+
+def notice_mask(student_id: str, peers: list[str], k: int = NOTICE_K) -> str:
+    """The most telling mask of ``student_id`` that at least ``k`` of ``peers`` (its class, itself included) fit.
+
+    Tried in turn: the year and the last two characters (``2014******03``), the year and the last one
+    (``2014*******3``), the year alone (``2014******``); when the class has fewer than ``k`` students,
+    nothing is shown (``**********``) — the class then says more than the id could.
+    """
+    keep_head = 4 if len(student_id) > 8 else 2
+    head, n = student_id[:keep_head], len(student_id)
+    for tail in (2, 1, 0):
+        masked = head + "*" * (n - keep_head - tail) + student_id[n - tail :]
+        if sum(1 for p in peers if _fits(masked, p)) >= k:
+            return masked
+    return "*" * n
+
+
 def mask_id(student_id: str) -> str:
-    """A student id as a notice may show it: the year and the last two characters (``2014****03``)."""
+    """A student id as a sealed verification record shows it: the year and the last two characters (``2014****03``).
+
+    Only for the record a transcript's code opens (its holder knows the full id); the public notice list
+    uses ``notice_mask``, which no id can be recovered from.
+    """
     keep_head = 4 if len(student_id) > 8 else 2
     return student_id[:keep_head] + "*" * max(len(student_id) - keep_head - 2, 2) + student_id[-2:]

@@ -6,7 +6,8 @@
   and cohort ranked by credits, equal totals by innovation credits (full ties share a rank), with the
   credits of the current academic year.
 
-CSV in UTF-8 with a byte-order mark, so that Excel on a Chinese Windows opens it without garbling.
+CSV in UTF-8 with a byte-order mark, so that Excel on a Chinese Windows opens it without garbling; safe to open
+(no cell starts like a formula) and with ids that stay text (see ``id_cell``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,36 @@ from ..scoring import fmt
 from .stats import modules_of, population, shortfall
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP's CSV injection): a name or class
+# typed as "=HYPERLINK(…)" must reach the counsellor as text. Such a cell gets a leading apostrophe, which
+# Excel and LibreOffice show, so the reader sees that the cell was changed.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ID_COLUMN = "学号"
+
+
+def text_cell(value: str) -> str:
+    """A cell no spreadsheet runs: a leading ``'`` when it starts like a formula."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def id_cell(value: str) -> str:
+    """A student id Excel keeps as text: an all-digit id gets a leading tab.
+
+    Opened from CSV, a cell of digits becomes a number: leading zeros go, ids of 12 digits and more show as
+    2.01E+11 and lose digits after the 15th. A formula (``="…"``) would keep it but is what the rule above
+    forbids; an apostrophe is shown as part of the value. A leading tab makes Excel read the cell as text and
+    is not shown; programs reading the file get the id with ``.strip()``. The tab comes after the formula rule,
+    and the id is only digits, so nothing here can be run.
+    """
+    return "\t" + value if value.isdigit() else text_cell(value)
+
+
 def _csv(rows: list[list[str]]) -> bytes:
+    """The rows as CSV (UTF-8 with a byte-order mark, CRLF); the column headed 学号 holds ids, every other cell text."""
+    ids = rows[0].index(ID_COLUMN) if rows and ID_COLUMN in rows[0] else None
+    safe = [rows[0]] + [[id_cell(c) if i == ids else text_cell(c) for i, c in enumerate(row)] for row in rows[1:]]
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    csv.writer(buf, lineterminator="\r\n").writerows(safe)
     return buf.getvalue().encode("utf-8-sig")
 
 
