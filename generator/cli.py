@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import DektError
+from .diagnostics import DektError, Refused
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -129,14 +129,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = check_out(here, Path(args.out) if Path(args.out).is_absolute() else here / args.out)
     target = out / "demo-repo"
     if target.exists() and not (target / STATE_DIR).is_dir():
-        raise DektError(
+        raise Refused(
             f"{target} 已存在且不是 dekt 演示仓库；为免删除您的文件，已停止。请换一个 --out。"
             f" ({target} exists and is not a dekt demo repository: refusing to replace it; choose another --out)"
         )
     with tempfile.TemporaryDirectory(prefix="dekt-demo-") as scratch:
         demo = lay_out(_demo_source(args, Path(scratch)), target)
     print(f"演示仓库 demo repository → {demo.root}（{demo.now.isoformat(timespec='minutes')}）")
-    if not os.environ.get("DEKT_SIGN_PKCS12"):  # the demo signs its PDFs with a THROWAWAY certificate made just now
+    if args.sign and not os.environ.get("DEKT_SIGN_PKCS12"):  # signed with a THROWAWAY certificate made just now
         from .rules import load_rules_or_fail
         from .transcript.sign import ENV_PASSWORD, ENV_PKCS12, throwaway_ca
 
@@ -166,7 +166,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     target = Path(args.out_dir)
     held = [p for p in (target / CLAIMS_DIR, target / ROSTER_FILE) if p.is_file() or (p.is_dir() and any(p.iterdir()))]
     if held and not args.force:
-        raise DektError(
+        raise Refused(
             f"{target} 中已有申报或名册（{held[0]}）；demo-data 会替换它们。确认要覆盖请加 --force。"
             f" ({target} already holds a repository's records ({held[0]}); demo-data would replace them: pass --force to"
             " overwrite)"
@@ -530,6 +530,8 @@ def parser() -> argparse.ArgumentParser:
 
     sp = command("demo", cmd_demo, "生成演示仓库（已归档批次与一批公示中）并构建 / lay out the demo repository and build it")
     sp.add_argument("--out", default="_build", help="输出目录（相对于当前目录）/ output folder, relative to here")
+    sp.add_argument("--sign", action="store_true",
+                    help="用当场生成的一次性演示证书签名 PDF / sign the PDFs with a throwaway demo certificate made now")  # fmt: skip
 
     sp = command("schema", cmd_schema, "写出申报与规则的 JSON Schema / write JSON Schema for editors")
     sp.add_argument("--out", help="输出目录，默认 rules/schema / output folder")

@@ -24,6 +24,7 @@ class Code:
 # The catalogue. Codes are stable: tests, docs and people's scripts refer to them.
 # DK1xx loading, DK2xx shape, DK3xx references, DK4xx cross-claim and credit checks,
 # DK5xx rules, DK6xx roster, DK7xx transcripts and their chain of custody, DK8xx spreadsheet import, DK9xx usage.
+# fmt: off
 _CATALOGUE = [
     Code("DK100", Severity.ERROR, "无法读取文件：{detail}", "cannot read file: {detail}"),
     Code("DK101", Severity.ERROR, "YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
@@ -121,6 +122,7 @@ _CATALOGUE = [
     Code("DK818", Severity.ERROR, "“{value}”不是有效的{kind}{detail}", "'{value}' is not a valid {kind_en}{detail_en}"),
     Code("DK819", Severity.ERROR, "表中没有可导入的数据行", "the spreadsheet has no data rows to import"),
 ]
+# fmt: on
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}
 
 
@@ -173,3 +175,10 @@ class DektError(Exception):
     """A user-facing failure that stops a command: bad usage, a missing repository, an unreadable input."""
 
     exit_code = 2
+
+
+class Refused(DektError):
+    """The repository's content or the output folder stops the command (exit 1, like problems found): a site that
+    fails the privacy check, an output folder dekt may not write, a build already running."""
+
+    exit_code = 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .diagnostics import DektError
+from .diagnostics import DektError, Refused
 
 MARKER = ".dekt-build"  # says "this folder is dekt's to replace"; written by the first build
 LOCK = ".dekt-build.lock"
@@ -68,7 +68,7 @@ def check_out(root: Path, out: Path) -> Path:
         if top in REPOSITORY_FOLDERS or top in _tracked_top(root):
             refuse = (f"位于仓库自己的目录 {top}/ 中", f"lies in the repository's own folder {top}/")
     if refuse:
-        raise DektError(
+        raise Refused(
             f"拒绝使用输出目录 {out}：它{refuse[0]}，构建会替换其中的 site/ 与 private/。请换一个目录，如 _build。"
             f" (refusing output folder {out}: it {refuse[1]}, and a build replaces site/ and private/ in it;"
             " choose another folder such as _build)"
@@ -78,7 +78,7 @@ def check_out(root: Path, out: Path) -> Path:
     if out.is_dir() and not (out / MARKER).exists():
         foreign = [p for p in PARTS if (out / p).exists()]
         if foreign:
-            raise DektError(
+            raise Refused(
                 f"{out} 中已有 {'、'.join(foreign)}，但不是 dekt 生成的（缺少 {MARKER}）；为免覆盖您的文件，构建已停止。"
                 f" ({out} already holds {', '.join(foreign)} that dekt did not make (no {MARKER}): refusing to overwrite)"
             )
@@ -95,7 +95,7 @@ def locked(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise DektError(
+                raise Refused(
                     f"另一个构建正在写入 {out}，请等它结束后再运行。 (another build is writing to {out}; run again when it has"
                     " finished)"
                 ) from None

@@ -56,7 +56,7 @@ def test_failed_build_leaves_output_byte_identical(school):
         "site/docs/guide/leak.md": "# 表扬\n\n学号 2014010003 的同学表现优秀。\n",
     })  # fmt: skip
     second = dekt("build", "--out", out, "--now", NOW, cwd=school)
-    assert second.returncode == 1, second.stdout
+    assert second.returncode == 1, second.stdout  # the repository's content stops it: problems found
     assert "隐私检查" in second.stderr
     assert snapshot(out) == before  # no new PDF, no new ledger, no half-swapped site, no stage left behind
     (school / "site/docs/guide/leak.md").unlink()

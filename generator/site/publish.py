@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from ..check import Checked
-from ..diagnostics import DektError
+from ..diagnostics import DektError, Refused
 from . import pages as page_gen
 from . import privacy, sealed
 
@@ -170,7 +170,7 @@ def build_site(checked: Checked, batches: list[dict], records: list[tuple[str, d
         target.write_bytes(body)
     found = privacy.problems(site, set(checked.roster), private=stage / "private", site_url=inst.url)
     if found:
-        raise DektError("公开站点未通过隐私检查，未发布 (the public site failed the privacy check; not published):\n  "
+        raise Refused("公开站点未通过隐私检查，未发布 (the public site failed the privacy check; not published):\n  "
                         + "\n  ".join(found[:20]))  # fmt: skip
     count = sum(1 for _ in site.rglob("index.html"))
     os.replace(site, stage / "site")
