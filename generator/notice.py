@@ -8,6 +8,7 @@ id masked, the credits, the notice window and how and until when to object.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ import git
 
 from .diagnostics import DektError
 from .records import CLAIMS_DIR, parse_claim_file
+from .report import printable
 from .review import Stage, review_state
 from .roster import Student, notice_mask
 from .rules import Rules
@@ -79,6 +81,15 @@ def _masked(student_id: str, student: Student | None, classes: dict[tuple[str, s
     return notice_mask(student_id, peers)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _redact(text: str, roster: dict[str, Student], classes: dict[tuple[str, str], list[str]]) -> str:
+    """Outside text (a title, an activity) with every student id in it masked as the notice masks ids: one title
+    that names a student must not make the privacy check refuse the whole site, nor publish the id."""
+    return _DIGITS.sub(lambda m: _masked(m.group(), roster[m.group()], classes) if m.group() in roster else m.group(), text)
+
+
 def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, Student], now: datetime) -> list[dict]:
     """Every batch now on notice, with its entries, as plain data for the site and for people."""
     repo = git.Repo(root)
@@ -102,7 +113,7 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
                 result = score(e, version.rules) if version else None
                 student = roster.get(e.student)
                 entries.append(NoticeEntry(
-                    department=dept, department_name=dept_name, activity=e.activity,
+                    department=dept, department_name=dept_name, activity=_redact(e.activity, roster, classes),
                     category=version.rules.categories[e.category].name if version and e.category in version.rules.categories else e.category,
                     date=e.date.isoformat(), student=_masked(e.student, student, classes), name=student.name if student else "（名册中无此学生）",
                     class_name=student.class_name if student else "",
@@ -115,7 +126,7 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
         notice = state.as_dict()["notice"]
         batches.append({
             "pr": state.number,
-            "title": pr.get("title") or f"#{state.number}",
+            "title": _redact(str(pr.get("title") or f"#{state.number}"), roster, classes),
             "stage": state.stage.value,
             "stage_label": state.stage.label,
             "notice_start": notice["start"] if notice else None,
@@ -197,4 +208,5 @@ def notice_text(batches: list[dict]) -> str:
                 out.append(f"    {e['rule']}")
         out.append(f"  如何提出异议 how to object: {b['how_to_object']}")
         out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    # Titles and claim texts are outside text: a control character (an ESC, a line break) is shown escaped.
+    return "\n".join(printable(line) for line in out).rstrip() + "\n"

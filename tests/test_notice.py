@@ -78,3 +78,19 @@ def test_unknown_head_commit_is_a_clear_error(repo_factory):
     pr["commits"][0]["oid"] = "0" * 40
     result = run_notice(root, [pr], "2026-10-13T09:00:00+08:00")
     assert result.returncode == 2 and "git fetch" in result.stderr
+
+
+def test_outside_text_is_masked_and_printable(repo_factory):
+    # A secretary's title that names a student in full and carries a terminal escape: the notice must not publish
+    # the id (the privacy check would refuse the whole site for it) nor pass the ESC to a terminal or CI log.
+    root = repo_factory(files={f"{FOLDER}/archived.yaml": claim_text("2014010003")}, init_git=True)
+    pr = approve(open_pr(root, "batch-9", {f"{FOLDER}/club.yaml": claim_text("2014010002", activity="2014010001 推荐的社团")}, 9))
+    pr["title"] = "表扬 2014010002 同学\x1b[2J 的申报"
+    data = json.loads(run_notice(root, [pr], "2026-10-13T09:00:00+08:00").stdout)
+    batch = data["batches"][0]
+    # Her class has three students (< roster.NOTICE_K = 5): her id is shown as ten asterisks, as in her row.
+    assert batch["title"] == "表扬 ********** 同学\x1b[2J 的申报"
+    assert batch["entries"][0]["activity"] == "********** 推荐的社团"
+    text = run_notice(root, [pr], "2026-10-13T09:00:00+08:00", fmt="text").stdout
+    assert "\x1b" not in text and "\\x1b[2J" in text
+    assert "2014010002" not in text and "2014010001" not in text
