@@ -96,7 +96,9 @@ def entries_from(claim: ClaimFile, file: str, doc) -> tuple[Entry, ...]:
         own = {f: getattr(p, f) for f in PERSONAL_FIELDS if getattr(p, f) is not None}
         line, col = doc.locate(("participants", i))
         shared = "evidence" not in own and claim.evidence is not None
-        out.append(Entry(**{**common, **own, "student": p.student}, index=i, line=line, col=col, shared_evidence=shared))
+        out.append(
+            Entry(**{**common, **own, "student": p.student}, index=i, line=line, col=col, shared_evidence=shared)
+        )
     return tuple(out)
 
 

@@ -41,13 +41,19 @@ def totals_line(diagnostics: list[Diagnostic], files: int) -> str:
     errors, warnings = _count(diagnostics)
     if not diagnostics:
         return f"检查了 {files} 个文件，没有发现问题。 (checked {files} files, no problems)"
-    return f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告。 (checked {files} files: {errors} errors, {warnings} warnings)"
+    return (
+        f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告。"
+        f" (checked {files} files: {errors} errors, {warnings} warnings)"
+    )
 
 
 def human(diagnostics: list[Diagnostic], files: int) -> str:
     """``file:line:col: severity CODE message`` per line, then the totals."""
     label = {Severity.ERROR: "错误 error", Severity.WARNING: "警告 warning"}
-    lines = [f"{printable(d.file)}:{d.line}:{d.col}: {label[d.severity]} {d.code} {printable(d.message)}" for d in diagnostics]
+    lines = [
+        f"{printable(d.file)}:{d.line}:{d.col}: {label[d.severity]} {d.code} {printable(d.message)}"
+        for d in diagnostics
+    ]
     return "\n".join(lines + [totals_line(diagnostics, files)])
 
 
@@ -76,7 +82,6 @@ def _cell(text: str) -> str:
 
 def summary_markdown(diagnostics: list[Diagnostic], files: int, limit: int = 1000) -> str:
     """A Markdown summary for the job's step summary: totals by code, then every problem in a table."""
-    errors, warnings = _count(diagnostics)
     out = ["## dekt validate", "", totals_line(diagnostics, files), ""]
     if not diagnostics:
         return "\n".join(out) + "\n"

@@ -56,6 +56,10 @@ def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dic
         return {}, [diag("DK603", file, 1, 1, detail=", ".join(missing))]
     index = {c: columns.index(c) for c in COLUMNS}
     students: dict[str, Student] = {}
+
+    def col(c: str) -> int:  # a column number for diagnostics
+        return index[c] + 1
+
     end = reader.line_num
     for row in reader:
         row_no, end = end + 1, reader.line_num  # a quoted cell may span lines: report where the record starts
@@ -69,10 +73,19 @@ def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dic
             problems.append(diag("DK601", file, row_no, 1, row=row_no, detail="列数不足", detail_en="too few columns"))
             continue
         cell = {c: row[i].strip() for c, i in index.items()}
-        col = lambda c: index[c] + 1  # noqa: E731 - a column number for diagnostics
         sid = cell["id"]
         if not _ID.fullmatch(sid):
-            problems.append(diag("DK601", file, row_no, col("id"), row=row_no, detail=f"学号 “{sid}” 无效", detail_en=f"invalid student id '{sid}'"))
+            problems.append(
+                diag(
+                    "DK601",
+                    file,
+                    row_no,
+                    col("id"),
+                    row=row_no,
+                    detail=f"学号 “{sid}” 无效",
+                    detail_en=f"invalid student id '{sid}'",
+                )
+            )
             continue
         dept = departments.get(cell["department"])
         if dept is None:
@@ -80,14 +93,36 @@ def parse_roster(text: str, file: str, departments: dict[str, str]) -> tuple[dic
             continue
         year = cell["enrollment_year"].removesuffix("级")
         if not _YEAR.fullmatch(year):
-            problems.append(diag("DK601", file, row_no, col("enrollment_year"), row=row_no, detail=f"入学年份 “{year}” 无效", detail_en=f"invalid enrollment year '{year}'"))
+            problems.append(
+                diag(
+                    "DK601",
+                    file,
+                    row_no,
+                    col("enrollment_year"),
+                    row=row_no,
+                    detail=f"入学年份 “{year}” 无效",
+                    detail_en=f"invalid enrollment year '{year}'",
+                )
+            )
             continue
         status = STATUS_ALIASES.get(cell["status"])
         if status is None:
-            problems.append(diag("DK601", file, row_no, col("status"), row=row_no, detail=f"学籍状态 “{cell['status']}” 无效", detail_en=f"unknown status '{cell['status']}'"))
+            problems.append(
+                diag(
+                    "DK601",
+                    file,
+                    row_no,
+                    col("status"),
+                    row=row_no,
+                    detail=f"学籍状态 “{cell['status']}” 无效",
+                    detail_en=f"unknown status '{cell['status']}'",
+                )
+            )
             continue
         if not cell["name"]:
-            problems.append(diag("DK601", file, row_no, col("name"), row=row_no, detail="姓名为空", detail_en="empty name"))
+            problems.append(
+                diag("DK601", file, row_no, col("name"), row=row_no, detail="姓名为空", detail_en="empty name")
+            )
             continue
         if sid in students:
             problems.append(diag("DK602", file, row_no, col("id"), student=sid, first=students[sid].row))

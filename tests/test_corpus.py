@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROSTER, claim_text, make_repo, write_files
-
 from dekt.check import check_repository
 from dekt.diagnostics import CATALOGUE, Severity
 from dekt.models import to_model
 from dekt.models.types import Flag, Strict
 from dekt.yamlload import parse
+from helpers import ROSTER, claim_text, make_repo, write_files
 
 CORPUS = Path(__file__).parent / "corpus"
 KINDS = ("claims", "rules", "roster")
@@ -133,7 +132,9 @@ def test_every_code_is_covered():
     for name, items in EXPECTED.items():
         covered[name.split("/")[0]].update(item[0] for item in items)
     missing = {
-        "claims (DK1xx–DK4xx)": [c for c in CATALOGUE if c[:3] in ("DK1", "DK2", "DK3", "DK4") and c not in covered["claims"]],
+        "claims (DK1xx–DK4xx)": [
+            c for c in CATALOGUE if c[:3] in ("DK1", "DK2", "DK3", "DK4") and c not in covered["claims"]
+        ],
         "rules (DK5xx)": [c for c in CATALOGUE if c.startswith("DK5") and c not in covered["rules"]],
         "roster (DK6xx)": [c for c in CATALOGUE if c.startswith("DK6") and c not in covered["roster"]],
     }
@@ -264,7 +265,8 @@ GOOD = {
     ),
     "records/claims/2014-2015/customs/zz-good-volunteering.yaml": (
         "activity: 2014年图书馆志愿服务\ncategory: volunteering\ndate: 2014-11-15\nregistered: 2014-12-05\n"
-        "evidence: 签到表 GOOD-2\nparticipants:\n  - {student: 2013010001, hours: 8}\n  - {student: 2012010001, hours: 16}\n"
+        "evidence: 签到表 GOOD-2\nparticipants:\n"
+        "  - {student: 2013010001, hours: 8}\n  - {student: 2012010001, hours: 16}\n"
     ),
 }
 
@@ -284,7 +286,7 @@ def combined(tmp_path_factory):
 def _validate(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "dekt.cli", "validate", "--repo", str(root), *args],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
 
@@ -293,7 +295,9 @@ def test_cli_reports_every_bad_file_at_once_as_json(combined):
     assert run.returncode == 1, run.stderr
     found = json.loads(run.stdout)
     assert found and all(set(d) == {"file", "line", "col", "code", "severity", "message"} for d in found)
-    assert all(d["severity"] in ("error", "warning") and CATALOGUE[d["code"]].severity.value == d["severity"] for d in found)
+    assert all(
+        d["severity"] in ("error", "warning") and CATALOGUE[d["code"]].severity.value == d["severity"] for d in found
+    )
     assert all(isinstance(d["line"], int) and isinstance(d["col"], int) and d["message"] for d in found)
     missing = []
     for case in corpus_cases("claims"):
@@ -327,7 +331,7 @@ def test_every_message_fills_its_template(combined):
         pattern = ""
         for i, piece in enumerate(re.split(r"\{(\w+)\}", template)):
             pattern += re.escape(piece) if i % 2 == 0 else ("(.*?)" if piece in optional.get(d.code, ()) else "(.+?)")
-        if not re.fullmatch(pattern, d.message, flags=re.S):
+        if not re.fullmatch(pattern, d.message, flags=re.DOTALL):
             bad.append(f"{d.file}:{d.line} {d.code} {d.message}")
     assert bad == [], "messages with an empty placeholder"
 
@@ -398,10 +402,8 @@ def test_a_closed_pipe_ends_validate_quietly(combined):
 
 
 def test_validate_piped_into_head_prints_no_traceback(combined):
-    run = subprocess.run(
-        ["bash", "-c", f'set -o pipefail; "{sys.executable}" -m dekt.cli validate --repo "{combined}" --format json '
-                       "| head -c 10"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert run.stdout == "[\n  {\n    \""[:10]
+    dekt = f'"{sys.executable}" -m dekt.cli validate --repo "{combined}" --format json'
+    pipeline = f"set -o pipefail; {dekt} | head -c 10"
+    run = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, timeout=300, check=False)
+    assert run.stdout == '[\n  {\n    "'[:10]
     assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr

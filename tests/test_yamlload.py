@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from dekt.models import to_model
 from dekt.models.claims import ClaimFile
 from dekt.yamlload import MAX_BYTES, find, load, parse
@@ -145,7 +144,12 @@ def test_anchor_and_alias_are_both_reported():
 def test_each_alias_is_reported_at_its_own_position():
     text = "a: &x v\nb: [*x, *x, *x]\n"
     found = problems_of(text)
-    assert found == [("DK104", 1, 4), ("DK104", *at(text, "*x", 0)), ("DK104", *at(text, "*x", 1)), ("DK104", *at(text, "*x", 2))]
+    assert found == [
+        ("DK104", 1, 4),
+        ("DK104", *at(text, "*x", 0)),
+        ("DK104", *at(text, "*x", 1)),
+        ("DK104", *at(text, "*x", 2)),
+    ]
 
 
 def test_merge_key_is_refused_as_an_alias():
@@ -200,7 +204,9 @@ def test_one_document_with_markers_is_fine():
     assert ok("---\na: 1\n...\n").data == {"a": "1"}
 
 
-@pytest.mark.parametrize("text, where", [("", (1, 1)), ("# only a comment\n", (1, 1)), ("just text\n", (1, 1)), ("\n- a\n- b\n", (2, 1))])
+@pytest.mark.parametrize(
+    "text, where", [("", (1, 1)), ("# only a comment\n", (1, 1)), ("just text\n", (1, 1)), ("\n- a\n- b\n", (2, 1))]
+)
 def test_a_file_that_is_not_a_mapping_is_refused(text, where):
     assert problems_of(text) == [("DK110", *where)]
 
@@ -273,7 +279,7 @@ def test_a_control_character_in_a_key_is_refused():
 
 
 def test_line_breaks_in_values_and_crlf_files_are_fine():
-    doc = ok("reason: |\r\n  第一行\r\n  第二行\r\nnote: \"a\\nb\"\r\n")
+    doc = ok('reason: |\r\n  第一行\r\n  第二行\r\nnote: "a\\nb"\r\n')
     assert doc.data == {"reason": "第一行\n第二行\n", "note": "a\nb"}
 
 

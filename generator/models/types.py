@@ -83,7 +83,9 @@ def _academic_year(value: object) -> object:
     if isinstance(value, str):
         m = _YEAR.match(value)
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
-            raise PydanticCustomError("dk204", "学年应写成 2014-2015 / an academic year reads 2014-2015", {"value": value})
+            raise PydanticCustomError(
+                "dk204", "学年应写成 2014-2015 / an academic year reads 2014-2015", {"value": value}
+            )
     return value
 
 
