@@ -44,7 +44,12 @@ def claims(students=("2014010001", "2014010002", "2014010003")) -> dict[str, str
     for sid in students:
         files[C + f"{sid}-club.yaml"] = helpers.claim_text(sid)
         files[C + f"{sid}-vol.yaml"] = helpers.claim_text(
-            sid, activity="2014年国际进口博览会志愿服务", category="volunteering", role=None, hours="24", evidence=f"签到表 {sid}"
+            sid,
+            activity="2014年国际进口博览会志愿服务",
+            category="volunteering",
+            role=None,
+            hours="24",
+            evidence=f"签到表 {sid}",
         )
     return files
 
@@ -54,7 +59,9 @@ def dekt(*args, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def pdftotext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def page_text(path: Path) -> str:
@@ -94,6 +101,34 @@ def test_canonical_json_is_sorted_compact_utf8_and_the_code_follows_every_byte()
     typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
     assert canonical.normalize_code(typed) == code
     assert canonical.normalize_code("DK-1234") is None and canonical.normalize_code("DK-UUUU-0000-0000-0000") is None
+
+
+def test_the_issue_date_is_the_last_certified_change_to_the_record():
+    from zoneinfo import ZoneInfo
+
+    from dekt.provenance import Provenance
+
+    tz, build_day = ZoneInfo("Asia/Shanghai"), date(2099, 1, 1)
+    fix = "records/claims/2014-2015/customs/fix.yaml"
+    items = [
+        {"certified": {"merged_at": "2015-01-12T10:00:00+08:00"}, "amended_by": None},
+        # 20:00 on 30 June at UTC-4 is 08:00 on 1 July in the school's zone: the school's calendar day counts.
+        {"certified": {"merged_at": "2015-06-30T20:00:00-04:00"}, "amended_by": None},
+    ]
+    assert canonical.record_date({"items": items}, {}, tz, roster_date=None, fallback=build_day) == date(2015, 7, 1)
+    # A correction merged later (struck-through original, its correcting record's merge) moves the date to that merge.
+    items[0]["amended_by"] = fix
+    prov = {fix: Provenance(file=fix, commit="c" * 40, merged_at="2015-09-01T01:00:00+08:00", merged_by="jwc")}
+    assert canonical.record_date({"items": items}, prov, tz, roster_date=None, fallback=build_day) == date(2015, 9, 1)
+    # An item not archived yet (unsigned mode, the work tree) dates from the build; no items: the roster's change.
+    assert (
+        canonical.record_date({"items": [*items, {"certified": None}]}, prov, tz, roster_date=None, fallback=build_day)
+        == build_day
+    )
+    assert canonical.record_date({"items": []}, {}, tz, roster_date=date(2014, 9, 1), fallback=build_day) == date(
+        2014, 9, 1
+    )
+    assert canonical.record_date({"items": []}, {}, tz, roster_date=None, fallback=build_day) == build_day
 
 
 def test_public_record_masks_the_name_and_the_id():
@@ -152,7 +187,9 @@ def test_the_pdf_carries_the_data_and_shows_it(built):
     assert f"合计{data['total']}{data['total_required']}" in flat
     pages = len(reader.pages)
     assert f"第1页共{pages}页" in flat and f"第{pages}页共{pages}页" in flat
-    assert all(abs(float(p.mediabox.width) - 595.28) < 1 and abs(float(p.mediabox.height) - 841.89) < 1 for p in reader.pages)
+    assert all(
+        abs(float(p.mediabox.width) - 595.28) < 1 and abs(float(p.mediabox.height) - 841.89) < 1 for p in reader.pages
+    )
     # PDF/A-3 with the data as an associated file, and fixed dates.
     catalog = reader.trailer["/Root"]
     assert b"pdfaid:part" in catalog["/Metadata"].get_object().get_data()
@@ -209,7 +246,9 @@ def test_a_transcript_does_not_depend_on_the_other_students(built, tmp_path):
     root = tmp_path / "repo"
     shutil.copytree(built, root, ignore=shutil.ignore_patterns("_build"))
     roster = (root / "records/students.csv").read_text(encoding="utf-8")
-    (root / "records/students.csv").write_text(roster + "2014010009,贺赟雨,customs,海关管理2014级1班,2014,enrolled\n", encoding="utf-8")
+    (root / "records/students.csv").write_text(
+        roster + "2014010009,贺赟雨,customs,海关管理2014级1班,2014,enrolled\n", encoding="utf-8"
+    )
     assert dekt("build", "--now", NOW, cwd=root).returncode == 0
     before, after = tree(built / "_build/private/transcripts"), tree(root / "_build/private/transcripts")
     assert set(after) - set(before) == {"2014010009.pdf"}
@@ -254,7 +293,9 @@ def test_hostile_claim_text_is_shown_escaped_and_nothing_is_fetched(tmp_path):
     root = helpers.make_repo(tmp_path, files=files)
     checked = check_repository(root)
     assert checked.ok, checked.diagnostics
-    data = canonical.transcript_data(ledger_data(checked.ledgers["2014010001"], checked.rules), checked.rules, date(2016, 7, 1))
+    data = canonical.transcript_data(
+        ledger_data(checked.ledgers["2014010001"], checked.rules), checked.rules, date(2016, 7, 1)
+    )
     specs = fonts.configured(checked.rules, root)
     cache = fonts.cache_dir(root)
     fonts.prepare(specs, set(), cache)
@@ -318,7 +359,9 @@ def test_a_character_the_font_lacks_is_reported_where_it_is_written_and_nothing_
     line = next(i for i, text in enumerate(claim.splitlines(), 1) if "😀" in text)
     col = claim.splitlines()[line - 1].index("😀") + 1
     assert f"{C}emoji.yaml:{line}:{col}: 错误 error DK701" in run.stdout and "U+1F600" in run.stdout
-    assert f"records/students.csv:2:{len('2014010001,张') + 1}: 错误 error DK701" in run.stdout and "U+13000" in run.stdout
+    assert (
+        f"records/students.csv:2:{len('2014010001,张') + 1}: 错误 error DK701" in run.stdout and "U+13000" in run.stdout
+    )
     build = dekt("build", "--now", NOW, cwd=root)
     assert build.returncode == 1 and not (root / "_build").exists()
 
@@ -326,7 +369,9 @@ def test_a_character_the_font_lacks_is_reported_where_it_is_written_and_nothing_
 def test_a_missing_font_file_is_a_clear_error(tmp_path):
     root = helpers.make_repo(tmp_path, files=claims(("2014010001",)))
     school = root / "rules/school.yaml"
-    school.write_text(school.read_text(encoding="utf-8") + "transcript:\n  font:\n    regular: fonts/none.otf\n", encoding="utf-8")
+    school.write_text(
+        school.read_text(encoding="utf-8") + "transcript:\n  font:\n    regular: fonts/none.otf\n", encoding="utf-8"
+    )
     run = dekt("validate", cwd=root)
     assert "DK702" in run.stdout and "none.otf" in run.stdout
     build = dekt("build", "--now", NOW, cwd=root)
