@@ -6,7 +6,6 @@ Fonts are built once per session into a shared cache (``DEKT_FONT_CACHE``, see c
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,16 +13,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
-from pypdf import PdfReader
-
 import helpers
+import pytest
 from dekt.check import check_repository
 from dekt.ledger_view import ledger_data
 from dekt.rules import load_rules
 from dekt.site import privacy, sealed
 from dekt.transcript import canonical, fonts, render
 from dekt.transcript.writer import write_transcripts
+from pypdf import PdfReader
 
 C = "records/claims/2014-2015/customs/"
 NOW = "2016-07-01T09:00:00+08:00"
@@ -316,8 +314,9 @@ def test_the_fetcher_serves_only_the_templates_and_the_fonts(tmp_path):
     fetch = render.fetcher([render.TEMPLATES, font])
     assert fetch.fetch(font.as_uri()).path is not None
     assert fetch.fetch((render.TEMPLATES / "transcript.css").as_uri()).status == 200
+    outside = (render.TEMPLATES / ".." / "canonical.py").as_uri()
     for url in ("http://example.com/x.png", "https://example.com/", "file:///etc/passwd", "data:text/plain,hi",
-                (render.TEMPLATES / ".." / "canonical.py").as_uri(), "file://example.com/etc/passwd", "ftp://x/y"):  # fmt: skip
+                outside, "file://example.com/etc/passwd", "ftp://x/y"):  # fmt: skip
         with pytest.raises(ValueError):
             fetch.fetch(url)
     assert len(fetch.refused) == 7
@@ -381,7 +380,6 @@ def test_a_missing_font_file_is_a_clear_error(tmp_path):
 def test_without_harfbuzz_subset_no_transcript_is_made_slowly(tmp_path, monkeypatch):
     # WeasyPrint falls back to fontTools without libharfbuzz-subset, several times slower: dekt says what to install.
     import weasyprint.text.ffi
-
     from dekt.diagnostics import DektError
     from dekt.transcript.writer import check_fonts
 
