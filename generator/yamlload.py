@@ -209,7 +209,7 @@ class _Converter:
             return None
         if isinstance(node, yaml.ScalarNode):
             self._check_text(node)
-            if not node.style and node.value in _NULLS:  # libyaml reports a plain scalar's style as
+            if not node.style and node.value in _NULLS:  # libyaml gives a plain scalar an empty style
                 return None
             return node.value
         if depth > MAX_DEPTH:
