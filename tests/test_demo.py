@@ -28,8 +28,8 @@ def dekt(*args, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([*DEKT, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True)
 
 
-def demo(out: Path, students: int, seed: int) -> dict:
-    run = dekt("demo-data", "--repo", MAIN, "--students", students, "--seed", seed, out, cwd=out.parent)
+def demo(out: Path, students: int, seed: int, *flags: str) -> dict:
+    run = dekt("demo-data", "--repo", MAIN, "--students", students, "--seed", seed, *flags, out, cwd=out.parent)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -83,7 +83,7 @@ def test_generated_school_validates_without_errors(tmp_path, students, seed):
 
 def test_regenerating_into_the_same_folder_leaves_no_stale_claims(tmp_path):
     demo(tmp_path / "school", 60, 1)
-    demo(tmp_path / "school", 30, 2)
+    demo(tmp_path / "school", 30, 2, "--force")  # replacing a school's records must be asked for
     demo(tmp_path / "fresh", 30, 2)
     assert tree(tmp_path / "school" / "records") == tree(tmp_path / "fresh" / "records")
 
