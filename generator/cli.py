@@ -144,7 +144,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         root_pem, p12, password = throwaway_ca(demo.root / STATE_DIR / "signing", name)
         os.environ.update({ENV_PKCS12: str(p12), ENV_PASSWORD: password})
         print(f"演示用一次性证书（仅供演示，不具法律效力）DEMO-ONLY throwaway certificate: root {root_pem}")
-    return build(demo.root, out, prs=demo.prs, now=demo.now)
+    code = build(demo.root, out, prs=demo.prs, now=demo.now)
+    from .custody import certified_files
+
+    custody = certified_files(demo.root)
+    if custody.signed and not custody.uncertified and not custody.deleted:
+        print(f"签名归档 signed archive: main 的 {custody.commits} 个合并均已签名并核验 (every merge on main signed and verified),"
+              f" 信任根 trust root {custody.root_commit[:12]}; 演示用一次性密钥 THROWAWAY demo key → {demo.key}")  # fmt: skip
+    return code
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -7,26 +7,36 @@ notice (working days from the calendar) and the academic-affairs approval, a mer
 carries the review record as trailers. The latest batch stays open: its branch exists, and the
 pull-request record the forge would report (approved by the department, on notice) is written beside the
 repository with the moment the demo is set at, so that ``dekt build --prs … --now …`` shows it on notice.
-The same source gives the same repository, byte for byte.
+
+The history is signed as ``dekt.custody`` requires: ``rules/allowed_signers`` in the first commit (the trust root)
+lists a throwaway demo key made at demo time (``ssh-keygen -t ed25519``, no passphrase), and every commit of
+``main``'s first-parent history (the root and each batch's merge) carries an SSH signature made with it; the
+secretaries' branch commits stay unsigned, as on a forge. The key is left in ``.dekt-demo/`` so that a tester can
+certify a new batch by hand (``dekt merge --pr … --key …``). The same source gives the same files, messages and
+dates; only the key and its signatures differ from one run to the next.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
-from collections import defaultdict
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .custody import ALLOWED_SIGNERS
 from .diagnostics import DektError
 from .provenance import merge_message
-from .records import CLAIMS_DIR, load_records
+from .records import load_records
 from .rules import Rules, load_rules
 
 STATE_DIR = ".dekt-demo"  # beside the repository's files, excluded from Git: what the forge would report
+DEMO_KEY = "demo-signing-key"  # the throwaway demo key's file in STATE_DIR (its public half beside it, .pub)
+KEY_COMMENT = "THROWAWAY-DEMO-KEY-made-by-dekt-demo-never-use-for-real-records"
 CARRIED = ("rules", "site", ".github", "records/students.csv")  # the repository before the first batch
 
 
@@ -51,6 +61,7 @@ class DemoRepo:
     root: Path
     prs: Path
     now: datetime
+    key: Path | None = None  # the throwaway demo key that signed the history
 
 
 def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
@@ -66,13 +77,20 @@ def _next_working(rules: Rules, day: date) -> date:
 def _batches(source: Path, rules: Rules) -> list[_Batch]:
     records = load_records(source, use_cache=False)
     if records.problems:
-        raise DektError(f"源仓库有 {len(records.problems)} 个问题，请先运行 dekt validate (the source has problems; run dekt validate)")
+        raise DektError(
+            f"源仓库有 {len(records.problems)} 个问题，请先运行 dekt validate"
+            " (the source has problems; run dekt validate)"
+        )
     groups: dict[tuple, _Batch] = {}
     for file, result in records.files.items():
         year, dept = file.split("/")[2:4]
         first = result.entries[0] if result.entries else None
         version = rules.version_for(year)
-        module = version.rules.categories[first.category].module if first and first.category in version.rules.categories else ""
+        module = (
+            version.rules.categories[first.category].module
+            if first and first.category in version.rules.categories
+            else ""
+        )
         window = rules.window_for(first.date, module) if first else None
         key = (year, dept, window.period if window else "corrections")
         batch = groups.setdefault(key, _Batch(*key))
@@ -105,7 +123,11 @@ def _schedule(batches: list[_Batch], rules: Rules, tz: ZoneInfo) -> tuple[_Batch
 
 
 def _stamp(moment: datetime) -> bytes:
-    return b"%d +0800" % int(moment.timestamp()) if moment.utcoffset() == timedelta(hours=8) else b"%d +0000" % int(moment.timestamp())
+    return (
+        b"%d +0800" % int(moment.timestamp())
+        if moment.utcoffset() == timedelta(hours=8)
+        else b"%d +0000" % int(moment.timestamp())
+    )
 
 
 class _Stream:
@@ -172,11 +194,95 @@ def _title(batch: _Batch, rules: Rules) -> str:
     return f"{dept} {period} 第二课堂申报"
 
 
+def _demo_key(state: Path) -> Path:
+    """A fresh ed25519 key without a passphrase, marked as the demo's throwaway key in its comment."""
+    key = state / DEMO_KEY
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", KEY_COMMENT, "-f", str(key)], check=True)
+    return key
+
+
+def _allowed_signers(principal: str, key: Path) -> bytes:
+    """``rules/allowed_signers`` for the demo: its throwaway key alone, said so in a comment."""
+    return (
+        "# 演示用一次性密钥：由 dekt demo 当场生成，私钥在 .dekt-demo/ 中，切勿用于真实档案。\n"
+        "# THROWAWAY DEMO KEY made by `dekt demo`; its private half is in .dekt-demo/. Never use it for real records.\n"
+        f"{principal} {key.with_suffix('.pub').read_text(encoding='ascii').strip()}\n"
+    ).encode()
+
+
+def _sign(payload: bytes, key: Path) -> bytes:
+    """An SSH signature of a commit's payload in Git's namespace, as ``git commit -S`` with gpg.format=ssh makes it."""
+    r = subprocess.run(
+        ["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(key)], input=payload, capture_output=True, check=False
+    )
+    if r.returncode != 0:
+        raise DektError(
+            f"演示密钥签名失败 (signing with the demo key failed): {r.stderr.decode(errors='replace').strip()}"
+        )
+    return r.stdout
+
+
+def _with_signature(payload: bytes, armored: bytes) -> bytes:
+    """The commit object with a ``gpgsig`` header at the end of its header, continuation lines indented by one space
+    (where and how Git's ``do_sign_commit`` puts it)."""
+    header, sep, body = payload.partition(b"\n\n")
+    lines = armored.rstrip(b"\n").split(b"\n")
+    return header + b"\ngpgsig " + b"\n ".join(lines) + sep + body
+
+
+def _sign_history(root: Path, refs: list[str], key: Path) -> None:
+    """Rewrite the unsigned history fast-import wrote: every first-parent commit of ``refs[0]`` signed with ``key``.
+
+    Commits are rewritten oldest first (a parent's new id goes into its children), each id computed as Git does
+    (SHA-1 of ``commit <size>\\0`` and the object) and checked against the one ``git hash-object -w`` stores."""
+    listing = subprocess.run(["git", "rev-list", "--topo-order", "--reverse", "--parents", *refs], cwd=root,
+                             capture_output=True, text=True, check=True).stdout.split("\n")  # fmt: skip
+    order = [line.split() for line in listing if line]
+    main = set(
+        subprocess.run(
+            ["git", "rev-list", "--first-parent", refs[0]], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    raw = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="".join(f"{c[0]}\n" for c in order).encode(),
+                         capture_output=True, check=True).stdout  # fmt: skip
+    new: dict[str, str] = {}
+    objects: list[bytes] = []
+    pos = 0
+    for sha, *parents in order:
+        end = raw.index(b"\n", pos)
+        size = int(raw[pos:end].split()[2])
+        obj = raw[end + 1 : end + 1 + size]
+        pos = end + 2 + size
+        for p in parents:  # the parent lines, in order, right after the tree line
+            obj = obj.replace(b"\nparent %s\n" % p.encode(), b"\nparent %s\n" % new[p].encode(), 1)
+        if sha in main:
+            obj = _with_signature(obj, _sign(obj, key))
+        new[sha] = hashlib.sha1(b"commit %d\0" % len(obj) + obj).hexdigest()
+        objects.append(obj)
+    with tempfile.TemporaryDirectory(prefix="dekt-demo-commits-") as tmp:
+        paths = []
+        for i, obj in enumerate(objects):
+            paths.append(Path(tmp) / f"{i}")
+            paths[-1].write_bytes(obj)
+        listing = "".join(f"{p}\n" for p in paths)
+        cmd = ["git", "hash-object", "-t", "commit", "-w", "--stdin-paths"]
+        stored = subprocess.run(cmd, cwd=root, input=listing, capture_output=True, text=True, check=True).stdout.split()
+    if stored != [new[c[0]] for c in order]:
+        raise DektError("演示历史签名后提交号不一致 (the signed demo history's commit ids do not match)")
+    for ref in refs:
+        old = subprocess.run(
+            ["git", "rev-parse", ref], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        subprocess.run(["git", "update-ref", ref, new[old], old], cwd=root, check=True)
+
+
 def lay_out(source: Path, out: Path) -> DemoRepo:
     """Write the demo repository into ``out`` (replacing it) from the repository at ``source``."""
     rules, problems = load_rules(source)
     if rules is None:
-        raise DektError("源仓库的规则无法加载，请先运行 dekt validate (the source rules do not load; run dekt validate)")
+        raise DektError(
+            "源仓库的规则无法加载，请先运行 dekt validate (the source rules do not load; run dekt validate)"
+        )
     tz = ZoneInfo(rules.school.timezone)
     batches = _batches(source, rules)
     if len(batches) < 2:
@@ -186,11 +292,17 @@ def lay_out(source: Path, out: Path) -> DemoRepo:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
+    state = out / STATE_DIR
+    state.mkdir()
+    (out / ".git" / "info" / "exclude").write_text(f"{STATE_DIR}/\n.dekt-cache/\n_build/\n")
+    key = _demo_key(state)
+    aa = rules.school.academic_affairs.reviewers[0]
     stream = _Stream()
-    carried = _carried_files(source)
+    carried = [f for f in _carried_files(source) if f != ALLOWED_SIGNERS]
     for rel in carried + sorted(f for b in batches for f in b.files):
         stream.blob(rel, (source / rel).read_bytes())
-    aa = rules.school.academic_affairs.reviewers[0]
+    stream.blob(ALLOWED_SIGNERS, _allowed_signers(f"{aa}@demo.invalid", key))
+    carried = sorted([*carried, ALLOWED_SIGNERS])
     start = min(b.submitted for b in batches) - timedelta(days=30)
     main = stream.commit("refs/heads/main", aa, start, "建立第二课堂成绩单仓库：规则、名册与站点\n", carried, [])
     for batch in batches[:-1]:
@@ -206,12 +318,14 @@ def lay_out(source: Path, out: Path) -> DemoRepo:
     stream.commit(f"refs/heads/batch-{open_batch.number}", dept.secretaries[0] if dept.secretaries else "secretary",
                   open_batch.submitted, f"{title}\n", open_batch.files, [main])  # fmt: skip
     subprocess.run(["git", "fast-import", "--quiet"], cwd=out, input=b"".join(stream.parts), check=True)
+    _sign_history(out, ["refs/heads/main", f"refs/heads/batch-{open_batch.number}"], key)
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=out, check=True)
-    head = subprocess.run(["git", "rev-parse", f"batch-{open_batch.number}"], cwd=out, capture_output=True, text=True, check=True).stdout.strip()
-    state = out / STATE_DIR
-    state.mkdir()
-    (out / ".git" / "info" / "exclude").write_text(f"{STATE_DIR}/\n.dekt-cache/\n_build/\n")
+    head = subprocess.run(
+        ["git", "rev-parse", f"batch-{open_batch.number}"], cwd=out, capture_output=True, text=True, check=True
+    ).stdout.strip()
     prs = state / "prs.json"
-    prs.write_text(json.dumps([_pr_record(open_batch, rules, head, title)], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    prs.write_text(
+        json.dumps([_pr_record(open_batch, rules, head, title)], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     (state / "now").write_text(now.isoformat() + "\n", encoding="utf-8")
-    return DemoRepo(out, prs, now)
+    return DemoRepo(out, prs, now, key)
