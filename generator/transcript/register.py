@@ -10,6 +10,12 @@ validate`` and ``dekt build`` name the commit (DK720) and no entry of that file 
 verification page. So whoever can push cannot make a forged transcript verify; only academic affairs' key can
 add to the register, as only it can certify a claim. ``dekt build`` reads the register and never writes it.
 
+Why a second signed commit after the merge, not lines inside the merge commit: a transcript is made only from the
+signed archive (``dekt.custody``), and its date is the merge's own; both exist only once the merge commit does. So
+the merge step builds the merged commit and then appends and signs (``dekt build && dekt register --sign``); the
+register commit touches nothing but ``records/register/``, so it changes no transcript. Why not the build itself:
+CI holds no key, and a register written by a build would be as forgeable as the build's workflow.
+
 What a line says (data, never trusted because a line says so — only because its file is certified):
 
     {"student": "2014010001", "record": {<the public record: code, issue_date, data_sha256, pdf_sha256, …>}}
