@@ -103,7 +103,8 @@ def main() -> int:
         args.runs,
     )
     print(
-        f"sheet: {args.rows} rows, {len(result.files)} claim files, {len(records.files)} claim files already in the school"
+        f"sheet: {args.rows} rows, {len(result.files)} claim files, "
+        f"{len(records.files)} claim files already in the school"
     )
     print(f"read   calamine {calamine:6.2f} s   openpyxl {alternative:6.2f} s   ratio {alternative / calamine:5.1f}x")
     print(f"import check (plan_import, target ≤ 2 s)      {check:6.2f} s")

@@ -20,8 +20,13 @@ from .review.forge import login_key
 GITHUB_ACTIONS_APP = 15368  # the GitHub Actions app's id: a required check must come from it, not any app
 REQUIRED_CHECKS = ("validate", "dekt/review-gate")
 ENVIRONMENT = "academic-affairs"
-FILES = {"repo": "repo.json", "rules": "rules.json", "protection": "protection.json", "environments": "environments.json",
-         "pages": "pages.json"}  # fmt: skip
+FILES = {
+    "repo": "repo.json",
+    "rules": "rules.json",
+    "protection": "protection.json",
+    "environments": "environments.json",
+    "pages": "pages.json",
+}
 
 
 @dataclass(frozen=True)
@@ -83,49 +88,86 @@ def _reviews(rules: list[dict], protection: dict, ruleset_key: str, classic_key:
     return values
 
 
-def check_settings(repo: dict, rules_data: object, protection: object, environments: object, pages: object = None,
-                   academic_affairs: list[str] | None = None) -> list[Check]:  # fmt: skip
+def check_settings(
+    repo: dict,
+    rules_data: object,
+    protection: object,
+    environments: object,
+    pages: object = None,
+    academic_affairs: list[str] | None = None,
+) -> list[Check]:
     """Every setting the process depends on, each right or wrong."""
     protection = protection if isinstance(protection, dict) and "message" not in protection else {}
     rules = _rules(rules_data)
     out = [
-        Check("私有仓库 (private repository: the roster holds full student ids and names)", repo.get("private") is True,
-              "Settings → General → Danger Zone → Change visibility → Private"),
-        Check("允许合并提交 (merge commits allowed: the review record is the merge commit)", repo.get("allow_merge_commit") is True,
-              "Settings → General → Pull Requests → Allow merge commits"),
-        Check("关闭压缩合并 (squash merging off: it would drop the batch's commits and the trailers)",
-              repo.get("allow_squash_merge") is False, "Settings → General → Pull Requests → 取消 Allow squash merging"),
-        Check("关闭变基合并 (rebase merging off: no merge commit, no review record)", repo.get("allow_rebase_merge") is False,
-              "Settings → General → Pull Requests → 取消 Allow rebase merging"),
-    ]  # fmt: skip
+        Check(
+            "私有仓库 (private repository: the roster holds full student ids and names)",
+            repo.get("private") is True,
+            "Settings → General → Danger Zone → Change visibility → Private",
+        ),
+        Check(
+            "允许合并提交 (merge commits allowed: the review record is the merge commit)",
+            repo.get("allow_merge_commit") is True,
+            "Settings → General → Pull Requests → Allow merge commits",
+        ),
+        Check(
+            "关闭压缩合并 (squash merging off: it would drop the batch's commits and the trailers)",
+            repo.get("allow_squash_merge") is False,
+            "Settings → General → Pull Requests → 取消 Allow squash merging",
+        ),
+        Check(
+            "关闭变基合并 (rebase merging off: no merge commit, no review record)",
+            repo.get("allow_rebase_merge") is False,
+            "Settings → General → Pull Requests → 取消 Allow rebase merging",
+        ),
+    ]
     required = _checks_required(rules, protection)
     for context in REQUIRED_CHECKS:
-        out.append(Check(f"必需检查 {context}，来自 GitHub Actions (required check {context} from the GitHub Actions app)",
-                         context in required, "规则集 ruleset → Require status checks to pass → Add checks → "
-                         f"{context}，来源选 GitHub Actions"))  # fmt: skip
+        out.append(
+            Check(
+                f"必需检查 {context}，来自 GitHub Actions (required check {context} from the GitHub Actions app)",
+                context in required,
+                f"规则集 ruleset → Require status checks to pass → Add checks → {context}，来源选 GitHub Actions",
+            )
+        )
     out += [
-        Check("要求代码所有者审核 (require review from code owners: CODEOWNERS routes each folder to its reviewers)",
-              True in _reviews(rules, protection, "require_code_owner_review", "require_code_owner_reviews"),
-              "规则集 ruleset → Require a pull request before merging → Require review from Code Owners"),
-        Check("要求批准最近一次推送 (require approval of the most recent push)",
-              True in _reviews(rules, protection, "require_last_push_approval", "require_last_push_approval"),
-              "规则集 ruleset → Require approval of the most recent reviewable push"),
-        Check("关闭“推送后撤销过期批准”(dismiss stale approvals off: dekt decides staleness by content, a rebase keeps them)",
-              bool(_reviews(rules, protection, "dismiss_stale_reviews_on_push", "dismiss_stale_reviews"))
-              and True not in _reviews(rules, protection, "dismiss_stale_reviews_on_push", "dismiss_stale_reviews"),
-              "规则集 ruleset → 取消 Dismiss stale pull request approvals when new commits are pushed"),
-    ]  # fmt: skip
+        Check(
+            "要求代码所有者审核 (require review from code owners: CODEOWNERS routes each folder to its reviewers)",
+            True in _reviews(rules, protection, "require_code_owner_review", "require_code_owner_reviews"),
+            "规则集 ruleset → Require a pull request before merging → Require review from Code Owners",
+        ),
+        Check(
+            "要求批准最近一次推送 (require approval of the most recent push)",
+            True in _reviews(rules, protection, "require_last_push_approval", "require_last_push_approval"),
+            "规则集 ruleset → Require approval of the most recent reviewable push",
+        ),
+        Check(
+            "关闭“推送后撤销过期批准”"
+            "(dismiss stale approvals off: dekt decides staleness by content, a rebase keeps them)",
+            bool(_reviews(rules, protection, "dismiss_stale_reviews_on_push", "dismiss_stale_reviews"))
+            and True not in _reviews(rules, protection, "dismiss_stale_reviews_on_push", "dismiss_stale_reviews"),
+            "规则集 ruleset → 取消 Dismiss stale pull request approvals when new commits are pushed",
+        ),
+    ]
     restrictions = (protection.get("required_pull_request_reviews") or {}).get("dismissal_restrictions") or {}
-    out.append(Check("限制谁可以撤销审核 (restrict who may dismiss reviews)",
-                     bool(restrictions.get("users") or restrictions.get("teams")),
-                     "分支保护 branch protection → Restrict who can dismiss pull request reviews → 教务处"))  # fmt: skip
+    out.append(
+        Check(
+            "限制谁可以撤销审核 (restrict who may dismiss reviews)",
+            bool(restrictions.get("users") or restrictions.get("teams")),
+            "分支保护 branch protection → Restrict who can dismiss pull request reviews → 教务处",
+        )
+    )
     out.append(_environment(environments, academic_affairs))
     if pages is None:
         out.append(Check("Pages 来源为 GitHub Actions (Pages built by GitHub Actions)", None, "--pages-json"))
     else:
-        out.append(Check("Pages 来源为 GitHub Actions (Pages built by GitHub Actions)",
-                         isinstance(pages, dict) and pages.get("build_type") == "workflow",
-                         "Settings → Pages → Build and deployment → Source: GitHub Actions"))  # fmt: skip
+        out.append(
+            Check(
+                "Pages 来源为 GitHub Actions (Pages built by GitHub Actions)",
+                isinstance(pages, dict) and pages.get("build_type") == "workflow",
+                "Settings → Pages → Build and deployment → Source: GitHub Actions",
+            )
+        )
     return out
 
 
@@ -133,13 +175,20 @@ def _environment(environments: object, academic_affairs: list[str] | None) -> Ch
     setting = (
         f"环境 {ENVIRONMENT}，由教务处审核人批准运行 (environment {ENVIRONMENT}, runs approved by academic affairs)"
     )
-    fix = f"Settings → Environments → New environment {ENVIRONMENT} → Required reviewers：教务处；Deployment branches：受保护分支"
+    fix = (
+        f"Settings → Environments → New environment {ENVIRONMENT} → "
+        "Required reviewers：教务处；Deployment branches：受保护分支"
+    )
     envs = environments.get("environments", []) if isinstance(environments, dict) else []
     env = next((e for e in envs if isinstance(e, dict) and e.get("name") == ENVIRONMENT), None)
     if env is None:
         return Check(setting, False, fix)
-    reviewers = [r for rule in env.get("protection_rules") or [] if rule.get("type") == "required_reviewers"
-                 for r in rule.get("reviewers") or []]  # fmt: skip
+    reviewers = [
+        r
+        for rule in env.get("protection_rules") or []
+        if rule.get("type") == "required_reviewers"
+        for r in rule.get("reviewers") or []
+    ]
     logins = {login_key((r.get("reviewer") or {}).get("login")) for r in reviewers if r.get("type") == "User"}
     teams = [r for r in reviewers if r.get("type") == "Team"]
     aa = {login_key(x) for x in academic_affairs or []}

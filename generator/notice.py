@@ -87,7 +87,9 @@ _DIGITS = re.compile(r"\d+")
 def _redact(text: str, roster: dict[str, Student], classes: dict[tuple[str, str], list[str]]) -> str:
     """Outside text (a title, an activity) with every student id in it masked as the notice masks ids: one title
     that names a student must not make the privacy check refuse the whole site, nor publish the id."""
-    return _DIGITS.sub(lambda m: _masked(m.group(), roster[m.group()], classes) if m.group() in roster else m.group(), text)
+    return _DIGITS.sub(
+        lambda m: _masked(m.group(), roster[m.group()], classes) if m.group() in roster else m.group(), text
+    )
 
 
 def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, Student], now: datetime) -> list[dict]:
@@ -112,14 +114,22 @@ def notice_batches(root: Path, prs: list[dict], rules: Rules, roster: dict[str, 
                 version = rules.version_for(rules.academic_year(e.date))
                 result = score(e, version.rules) if version else None
                 student = roster.get(e.student)
-                entries.append(NoticeEntry(
-                    department=dept, department_name=dept_name, activity=_redact(e.activity, roster, classes),
-                    category=version.rules.categories[e.category].name if version and e.category in version.rules.categories else e.category,
-                    date=e.date.isoformat(), student=_masked(e.student, student, classes), name=student.name if student else "（名册中无此学生）",
-                    class_name=student.class_name if student else "",
-                    credits=fmt(result.credits) if isinstance(result, Score) else None,
-                    rule=result.rule if isinstance(result, Score) else "未通过校验 (does not pass validation)",
-                ))  # fmt: skip
+                entries.append(
+                    NoticeEntry(
+                        department=dept,
+                        department_name=dept_name,
+                        activity=_redact(e.activity, roster, classes),
+                        category=version.rules.categories[e.category].name
+                        if version and e.category in version.rules.categories
+                        else e.category,
+                        date=e.date.isoformat(),
+                        student=_masked(e.student, student, classes),
+                        name=student.name if student else "（名册中无此学生）",
+                        class_name=student.class_name if student else "",
+                        credits=fmt(result.credits) if isinstance(result, Score) else None,
+                        rule=result.rule if isinstance(result, Score) else "未通过校验 (does not pass validation)",
+                    )
+                )
             if parsed.amends is not None:
                 rows = list(zip((*old, *parsed.entries), entries[first:]))
                 entries[first:] = _amended(rows[: len(old)], rows[len(old) :], parsed.amends, dept, dept_name)
@@ -162,8 +172,17 @@ def _amended(old: list, new: list, amends, dept: str, dept_name: str) -> list[No
     out = []
 
     def change(row: NoticeEntry, before: str | None, after: str | None) -> NoticeEntry:
-        text = f"{zh} {amends.target}：原 {before or '—'} 学分 → {after or '—'} 学分；理由：{amends.reason} ({en} {amends.target})"
-        return replace(row, credits=after, rule=f"{text}；{row.rule}" if amends.kind == "corrects" else text, amends=amends.kind, was=before)
+        text = (
+            f"{zh} {amends.target}：原 {before or '—'} 学分 → {after or '—'} 学分；"
+            f"理由：{amends.reason} ({en} {amends.target})"
+        )
+        return replace(
+            row,
+            credits=after,
+            rule=f"{text}；{row.rule}" if amends.kind == "corrects" else text,
+            amends=amends.kind,
+            was=before,
+        )
 
     for e, row in new:  # a corrected claim: from the archived credit to the new one
         before = was.pop(e.student, None)
@@ -171,8 +190,22 @@ def _amended(old: list, new: list, amends, dept: str, dept_name: str) -> list[No
     for row in was.values():  # students the revocation (or the correction) takes off: their credit goes to 0
         out.append(change(row, row.credits, fmt(Decimal(0))))
     if not out:  # the archived file is not in the merge base (validation says so): still list what is asked
-        out.append(NoticeEntry(dept, dept_name, amends.target, "", "", "—", "—", "", fmt(Decimal(0)),
-                               f"{zh} {amends.target}（档案中找不到原申报）；理由：{amends.reason}", amends.kind, None))
+        out.append(
+            NoticeEntry(
+                dept,
+                dept_name,
+                amends.target,
+                "",
+                "",
+                "—",
+                "—",
+                "",
+                fmt(Decimal(0)),
+                f"{zh} {amends.target}（档案中找不到原申报）；理由：{amends.reason}",
+                amends.kind,
+                None,
+            )
+        )
     return out
 
 
@@ -200,7 +233,10 @@ def notice_text(batches: list[dict]) -> str:
     for b in batches:
         out.append(f"【{b['title']}】 #{b['pr']} · {b['stage_label']}")
         if b["notice_start"]:
-            out.append(f"  公示期 notice: {b['notice_start']} 至 {b['notice_end']}；异议截止 object until {b['object_until']} 24:00")
+            out.append(
+                f"  公示期 notice: {b['notice_start']} 至 {b['notice_end']}；"
+                f"异议截止 object until {b['object_until']} 24:00"
+            )
         for e in b["entries"]:
             credits = e["credits"] if e["credits"] is not None else "—"
             out.append(f"  {e['department_name']}  {e['name']}（{e['student']}）  {e['activity']}  {credits} 学分")

@@ -13,10 +13,10 @@ import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .diagnostics import DektError, Refused
 
@@ -62,7 +62,10 @@ def check_out(root: Path, out: Path) -> Path:
     root, out = root.resolve(), out.resolve()
     refuse = None
     if out == root or any(root.is_relative_to(out / part) for part in (*PARTS, STAGE)):
-        refuse = ("是仓库本身，或会替换仓库所在的目录", "is the repository itself, or would replace the folder it is in")
+        refuse = (
+            "是仓库本身，或会替换仓库所在的目录",
+            "is the repository itself, or would replace the folder it is in",
+        )
     elif out.is_relative_to(root):
         top = out.relative_to(root).parts[0]
         if top in REPOSITORY_FOLDERS or top in _tracked_top(root):
@@ -79,8 +82,10 @@ def check_out(root: Path, out: Path) -> Path:
         foreign = [p for p in PARTS if (out / p).exists()]
         if foreign:
             raise Refused(
-                f"{out} 中已有 {'、'.join(foreign)}，但不是 dekt 生成的（缺少 {MARKER}）；为免覆盖您的文件，构建已停止。"
-                f" ({out} already holds {', '.join(foreign)} that dekt did not make (no {MARKER}): refusing to overwrite)"
+                f"{out} 中已有 {'、'.join(foreign)}，但不是 dekt 生成的（缺少 {MARKER}）；"
+                "为免覆盖您的文件，构建已停止。"
+                f" ({out} already holds {', '.join(foreign)} that dekt did not make (no {MARKER}):"
+                " refusing to overwrite)"
             )
     return out
 
@@ -96,8 +101,8 @@ def locked(out: Path) -> Iterator[None]:
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 raise Refused(
-                    f"另一个构建正在写入 {out}，请等它结束后再运行。 (another build is writing to {out}; run again when it has"
-                    " finished)"
+                    f"另一个构建正在写入 {out}，请等它结束后再运行。"
+                    f" (another build is writing to {out}; run again when it has finished)"
                 ) from None
             raise
         _recover(out)

@@ -6,7 +6,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from dekt.site import charts
 from dekt.site.charts import Series
 
@@ -19,7 +18,16 @@ def svg_of(figure: str) -> ET.Element:
     return ET.fromstring(match.group(0))
 
 
-@pytest.mark.parametrize("ticks_for,expected", [(0, [0.0, 1.0]), (7.27, [0, 2, 4, 6, 8]), (80, [0, 20, 40, 60, 80]), (13, [0, 5, 10, 15]), (0.9, [0, 0.2, 0.4, 0.6, 0.8, 1])])
+@pytest.mark.parametrize(
+    "ticks_for,expected",
+    [
+        (0, [0.0, 1.0]),
+        (7.27, [0, 2, 4, 6, 8]),
+        (80, [0, 20, 40, 60, 80]),
+        (13, [0, 5, 10, 15]),
+        (0.9, [0, 0.2, 0.4, 0.6, 0.8, 1]),
+    ],
+)
 def test_axis_ticks_are_round_and_reach_the_top(ticks_for, expected):
     assert charts.nice_ticks(ticks_for) == expected
 
@@ -41,7 +49,9 @@ def test_every_kind_is_well_formed_svg_with_its_values_and_escaped_labels(kind):
 
 
 def test_the_unit_label_does_not_sit_on_the_top_tick():
-    root = svg_of(charts.vbar("达到毕业要求", ["2012 级", "2013 级"], [Series("比例", (80.0, 47.5))], unit="%", decimals=1))
+    root = svg_of(
+        charts.vbar("达到毕业要求", ["2012 级", "2013 级"], [Series("比例", (80.0, 47.5))], unit="%", decimals=1)
+    )
     ys = {t.text: float(t.get("y")) for t in root.iter(f"{SVG}text") if t.get("class") == "tick"}
     assert ys["80"] - ys["%"] >= 12
 

@@ -17,7 +17,9 @@ def test_written_file_routes_departments_and_rules(repo_factory):
     root = repo_factory()
     (root / CODEOWNERS_FILE).unlink()
     assert dekt(root, "codeowners").returncode == 0
-    lines = [l for l in (root / CODEOWNERS_FILE).read_text(encoding="utf-8").splitlines() if l and not l.startswith("#")]
+    lines = [
+        l for l in (root / CODEOWNERS_FILE).read_text(encoding="utf-8").splitlines() if l and not l.startswith("#")
+    ]
     assert lines[0] == "*  @jwc-wang @jwc-liu"  # academic affairs: rules/, code, anything unmatched
     assert "/records/claims/*/customs/  @hg-chen @hg-zhou" in lines
     assert "/records/claims/*/law/  @fl-sun" in lines
@@ -31,11 +33,16 @@ def test_validation_fails_when_the_file_is_missing_or_stale(repo_factory):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("@fl-sun", "@someone-else"), encoding="utf-8")
     stale = [d for d in check_repository(root).diagnostics if d.code == "DK504"]
-    assert [(d.file, d.line) for d in stale] == [(CODEOWNERS_FILE, text.splitlines().index("/records/claims/*/law/  @fl-sun") + 1)]
+    assert [(d.file, d.line) for d in stale] == [
+        (CODEOWNERS_FILE, text.splitlines().index("/records/claims/*/law/  @fl-sun") + 1)
+    ]
     # A reviewer added in the rules must reach CODEOWNERS too.
     path.write_text(text, encoding="utf-8")
     school = root / "rules" / "school.yaml"
-    school.write_text(school.read_text(encoding="utf-8").replace("reviewers: [fl-sun]", "reviewers: [fl-sun, fl-gao]"), encoding="utf-8")
+    school.write_text(
+        school.read_text(encoding="utf-8").replace("reviewers: [fl-sun]", "reviewers: [fl-sun, fl-gao]"),
+        encoding="utf-8",
+    )
     assert [d.code for d in check_repository(root).diagnostics] == ["DK504"]
     path.unlink()
     assert [d.code for d in check_repository(root).diagnostics] == ["DK504"]

@@ -97,7 +97,10 @@ def test_a_rebase_that_keeps_the_blobs_but_now_reverts_merged_work_gets_another_
     git(root, "checkout", "-q", "-b", "rebased", "main")
     calendar.write_text(original + "# 批次的修改 the batch's change\n", encoding="utf-8")
     rebased = commit_all(root, "batch: calendar note (rebased)")
-    blob = lambda oid: git(root, "rev-parse", f"{oid}:rules/calendar.yaml").strip()
+
+    def blob(oid):
+        return git(root, "rev-parse", f"{oid}:rules/calendar.yaml").strip()
+
     assert blob(rebased) == blob(approved)  # the premise: same blobs
     # against its merge base the approved commit changes original -> note; the rebased one merged-work -> note
     assert content_id(root, rebased, "main") != content_id(root, approved, "main")

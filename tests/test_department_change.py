@@ -27,7 +27,9 @@ def moved_roster():
 
 
 def test_archived_claim_survives_a_department_change(repo_factory):
-    root = repo_factory(files={"records/claims/2014-2015/customs/club.yaml": helpers.claim_text("2014010001")}, init_git=True)
+    root = repo_factory(
+        files={"records/claims/2014-2015/customs/club.yaml": helpers.claim_text("2014010001")}, init_git=True
+    )
     helpers.write_files(root, {"records/students.csv": helpers.roster_csv(moved_roster())})
     helpers.git(root, "commit", "-qam", "名册：张三转入法律系")
     run = dekt(root, "validate", "--format", "json")
@@ -39,7 +41,9 @@ def test_archived_claim_survives_a_department_change(repo_factory):
 
 
 def test_new_claim_goes_to_the_new_department(repo_factory):
-    root = repo_factory(files={"records/claims/2014-2015/customs/club.yaml": helpers.claim_text("2014010001")}, init_git=True)
+    root = repo_factory(
+        files={"records/claims/2014-2015/customs/club.yaml": helpers.claim_text("2014010001")}, init_git=True
+    )
     helpers.write_files(root, {"records/students.csv": helpers.roster_csv(moved_roster())})
     helpers.git(root, "commit", "-qam", "名册：张三转入法律系")
     new = "records/claims/2014-2015/customs/club2.yaml"
@@ -54,4 +58,6 @@ def test_new_claim_goes_to_the_new_department(repo_factory):
     path = root / "records/claims/2014-2015/customs/club.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("摄影协会", "摄影社"), encoding="utf-8")
     run = dekt(root, "validate", "--format", "json")
-    assert [d["file"] for d in json.loads(run.stdout) if d["code"] == "DK302"] == ["records/claims/2014-2015/customs/club.yaml"]
+    assert [d["file"] for d in json.loads(run.stdout) if d["code"] == "DK302"] == [
+        "records/claims/2014-2015/customs/club.yaml"
+    ]

@@ -59,7 +59,8 @@ BREAKS = {
     "stale approvals dismissed": (lambda d: rule(d, "pull_request").update(dismiss_stale_reviews_on_push=True),
                                   "关闭“推送后撤销过期批准”"),
     "anyone may dismiss": (
-        lambda d: d["protection"]["required_pull_request_reviews"].update(dismissal_restrictions={"users": [], "teams": []}),
+        lambda d: d["protection"]["required_pull_request_reviews"].update(
+            dismissal_restrictions={"users": [], "teams": []}),
         "限制谁可以撤销审核"),
     "no environment": (lambda d: d["environments"]["environments"].pop(0), "环境 academic-affairs"),
     "environment without reviewers": (
@@ -102,8 +103,15 @@ def test_a_branch_without_classic_protection_lacks_only_the_dismissal_restrictio
 
 def test_full_rulesets_count_only_when_active(tmp_path):
     data = saved()
-    ruleset = {"id": 4185210, "name": "main", "target": "branch", "enforcement": "active", "source_type": "Repository",
-               "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}}, "rules": data["rules"]}  # fmt: skip
+    ruleset = {
+        "id": 4185210,
+        "name": "main",
+        "target": "branch",
+        "enforcement": "active",
+        "source_type": "Repository",
+        "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+        "rules": data["rules"],
+    }
     data["rules"] = [ruleset]
     assert doctor(tmp_path, data).returncode == 0
     ruleset["enforcement"] = "evaluate"  # evaluate mode only reports; it enforces nothing

@@ -134,9 +134,11 @@ def test_the_batch_page_prints_each_text_escaped(built):
     assert f'<meta name="description" content="{esc}：公示名单">' in page
     # In the page body (Markdown), every character Markdown or HTML gives a meaning is a numeric reference:
     # < 60, > 62, _ 95, = 61, ( 40, ) 41, [ 91, ] 93, : 58, ! 33, { 123, } 125, " 34, * 42, ` 96, # 35, - 45.
-    assert ("真实有效&#60;/title&#62;&#60;script&#62;window.&#95;&#95;pwned&#61;1;alert&#40;1&#41;&#60;/script&#62; "
-            "&#91;点此&#93;&#40;javascript&#58;window.&#95;&#95;pwned&#61;2&#41; "
-            "&#33;&#91;&#93;&#40;x&#41;&#123;&#58; onerror&#61;window.&#95;&#95;pwned&#61;3 &#125;") in page  # fmt: skip
+    assert (
+        "真实有效&#60;/title&#62;&#60;script&#62;window.&#95;&#95;pwned&#61;1;alert&#40;1&#41;&#60;/script&#62; "
+        "&#91;点此&#93;&#40;javascript&#58;window.&#95;&#95;pwned&#61;2&#41; "
+        "&#33;&#91;&#93;&#40;x&#41;&#123;&#58; onerror&#61;window.&#95;&#95;pwned&#61;3 &#125;"
+    ) in page
     assert "&#60;img src&#61;x onerror&#61;&#34;window.&#95;&#95;pwned&#61;4&#34;&#62;" in page  # the roster name
     assert "&#45;&#45;8&#60;&#45;&#45; &#34;../../../etc/passwd&#34;" in page  # the snippet line, not an include
     assert "&#42;斜体&#42; &#95;&#95;粗&#95;&#95; &#96;代码&#96;" in page and "<em>斜体</em>" not in page
@@ -148,7 +150,7 @@ def test_a_web_address_in_a_title_is_text_and_the_privacy_check_passes(built):
     _, out = built
     assert "evil.example" in (out / "site/notice/7/index.html").read_text(encoding="utf-8")  # shown ...
     for page in (out / "site").rglob("*.html"):  # ... never linked or loaded
-        for tag, attrs in elements(page).elements:
+        for _tag, attrs in elements(page).elements:
             assert not [
                 v
                 for k, v in attrs.items()

@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import claim_text, git
-
 from dekt.provenance import provenance_index
+from helpers import claim_text, git
 
 SCENARIOS = Path(__file__).parent / "review" / "scenarios"
 
@@ -40,7 +39,11 @@ def test_finally_approved_batch_gets_trailers_that_provenance_reads_back(repo_fa
     git(root, "merge", "--no-ff", "-q", "-m", message, "batch")
     p = provenance_index(root)[path]
     assert (p.pr, p.submitted_by, p.reviewers, p.approvers, p.notice) == (
-        55, "hg-mishu", ("hg-chen",), ("jwc-wang",), "2026-09-30..2026-10-12"
+        55,
+        "hg-mishu",
+        ("hg-chen",),
+        ("jwc-wang",),
+        "2026-09-30..2026-10-12",
     )
 
 

@@ -31,7 +31,9 @@ def open_pr(root, branch, files, number):
 
 
 def approve(pr, login="hg-chen", at="2026-10-09T02:00:00Z"):
-    pr["reviews"].append({"author": {"login": login}, "state": "APPROVED", "submittedAt": at, "commit": {"oid": pr["headRefOid"]}})
+    pr["reviews"].append(
+        {"author": {"login": login}, "state": "APPROVED", "submittedAt": at, "commit": {"oid": pr["headRefOid"]}}
+    )
     return pr
 
 
@@ -44,8 +46,9 @@ def run_notice(root, prs, now, fmt="json"):
 def test_batches_on_notice_list_masked_students_with_credits(repo_factory):
     root = repo_factory(files={f"{FOLDER}/archived.yaml": claim_text("2014010003")}, init_git=True)
     group = (
-        "activity: 2014年国际进口博览会志愿服务\ncategory: volunteering\ndate: 2014-11-05\nregistered: 2014-12-02\n"
-        "evidence: 签到表 V-1\nparticipants:\n  - {student: 2014010001, hours: 16}\n  - {student: 2014010002, hours: 9}\n"
+        "activity: 2014年国际进口博览会志愿服务\ncategory: volunteering\n"
+        "date: 2014-11-05\nregistered: 2014-12-02\nevidence: 签到表 V-1\n"
+        "participants:\n  - {student: 2014010001, hours: 16}\n  - {student: 2014010002, hours: 9}\n"
     )
     on_notice = approve(open_pr(root, "batch-7", {f"{FOLDER}/expo.yaml": group}, 7))
     waiting = open_pr(root, "batch-8", {f"{FOLDER}/club.yaml": claim_text("2014010002")}, 8)
@@ -84,7 +87,9 @@ def test_outside_text_is_masked_and_printable(repo_factory):
     # A secretary's title that names a student in full and carries a terminal escape: the notice must not publish
     # the id (the privacy check would refuse the whole site for it) nor pass the ESC to a terminal or CI log.
     root = repo_factory(files={f"{FOLDER}/archived.yaml": claim_text("2014010003")}, init_git=True)
-    pr = approve(open_pr(root, "batch-9", {f"{FOLDER}/club.yaml": claim_text("2014010002", activity="2014010001 推荐的社团")}, 9))
+    pr = approve(
+        open_pr(root, "batch-9", {f"{FOLDER}/club.yaml": claim_text("2014010002", activity="2014010001 推荐的社团")}, 9)
+    )
     pr["title"] = "表扬 2014010002 同学\x1b[2J 的申报"
     data = json.loads(run_notice(root, [pr], "2026-10-13T09:00:00+08:00").stdout)
     batch = data["batches"][0]

@@ -12,9 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import helpers
+import pytest
 
 DEKT = [sys.executable, "-m", "dekt.cli"]
 NOW = "2015-06-01T10:00:00+08:00"
@@ -102,7 +101,9 @@ def test_interrupted_swap_is_finished_by_the_next_build(tmp_path):
     from dekt import output
 
     out = tmp_path / "out"
-    helpers.write_files(out, {"private/a.txt": "new private", "site/a.txt": "old site", ".stage/site/a.txt": "new site"})
+    helpers.write_files(
+        out, {"private/a.txt": "new private", "site/a.txt": "old site", ".stage/site/a.txt": "new site"}
+    )
     (out / ".swap").write_text("private\nsite\n")  # the journal of a build that crashed after moving private/
     with output.locked(out):
         assert (out / "site/a.txt").read_text() == "new site"

@@ -22,7 +22,9 @@ def test_the_site_check_names_each_leak_and_private_copy(tmp_path):
     site, private = tmp_path / "site", tmp_path / "private"
     (site / "a").mkdir(parents=True)
     private.mkdir()
-    (site / "index.html").write_text('<link rel="stylesheet" href="https://fonts.googleapis.com/css"> 2014****01', encoding="utf-8")
+    (site / "index.html").write_text(
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css"> 2014****01', encoding="utf-8"
+    )
     (site / "a/index.html").write_text("<p>2014010001</p>", encoding="utf-8")
     secret = b"student,credits\n" * 10
     (private / "ranking.csv").write_bytes(secret)

@@ -27,7 +27,7 @@ NAMES = sorted(p.name for p in SCENARIOS.iterdir() if p.is_dir())
 DEKT = [sys.executable, "-m", "dekt.cli"]
 
 sys.path.insert(0, str(ROOT / "tests" / "review"))
-from record import expected_of
+from record import expected_of  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +282,9 @@ def test_a_bad_record_names_the_field(rules, damage, where):
 
 
 def dekt(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*DEKT, *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [*DEKT, *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_review_state_prints_stage_notice_and_reasons():

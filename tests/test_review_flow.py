@@ -18,9 +18,13 @@ def dekt(cwd, *args):
 
 def forge_record(clone, number, head, *, final_at=None):
     """What `gh pr view --json …` would report for the batch: the department approved; maybe academic affairs too."""
-    reviews = [{"author": {"login": "fl-sun"}, "state": "APPROVED", "submittedAt": APPROVED_AT, "commit": {"oid": head}}]
+    reviews = [
+        {"author": {"login": "fl-sun"}, "state": "APPROVED", "submittedAt": APPROVED_AT, "commit": {"oid": head}}
+    ]
     if final_at:
-        reviews.append({"author": {"login": "jwc-liu"}, "state": "APPROVED", "submittedAt": final_at, "commit": {"oid": head}})
+        reviews.append(
+            {"author": {"login": "jwc-liu"}, "state": "APPROVED", "submittedAt": final_at, "commit": {"oid": head}}
+        )
     return {
         "number": number, "title": "法律系 2014-2015 第一学期 第二课堂申报", "state": "OPEN", "headRefOid": head,
         "baseRefName": "main", "author": {"login": "fl-mishu"}, "createdAt": "2026-10-08T01:00:00Z",

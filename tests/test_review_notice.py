@@ -36,7 +36,8 @@ def batch(root, files):
         "author": {"login": "hg-mishu"}, "createdAt": "2026-09-28T01:00:00Z", "changedFiles": len(files),
         "files": [{"path": p} for p in files], "labels": [], "comments": [], "timelineItems": [],
         "commits": [{"oid": head, "authors": [{"login": "hg-mishu"}]}],
-        "reviews": [{"author": {"login": "hg-chen"}, "state": "APPROVED", "submittedAt": "2026-09-29T02:10:00Z", "commit": {"oid": head}}],
+        "reviews": [{"author": {"login": "hg-chen"}, "state": "APPROVED", "submittedAt": "2026-09-29T02:10:00Z",
+                     "commit": {"oid": head}}],
     }  # fmt: skip
     rules, _ = load_rules(root)
     roster, _ = load_roster(root / ROSTER_FILE, ROSTER_FILE, rules.department_keys())

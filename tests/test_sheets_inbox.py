@@ -97,8 +97,9 @@ def test_an_upload_becomes_claim_commits_a_status_and_a_comment(tmp_path):
     assert "{student: 2014010001, hours: 8}" in text and "{student: 2014010002, hours: 3}" in text
     calls = _calls(env)
     status = [c["args"] for c in calls if c["args"][0] == "api"]
-    assert status == [["api", "--method", "POST", f"repos/school/dekt/statuses/{head}", "-f", "state=success",
-                       "-f", "context=validate", "-f", "description=dekt validate: 没有问题 (no problems)"]]  # fmt: skip
+    assert status == [["api", "--method", "POST", f"repos/school/dekt/statuses/{head}",
+                       "-f", "state=success", "-f", "context=validate",
+                       "-f", "description=dekt validate: 没有问题 (no problems)"]]  # fmt: skip
     comments = [c for c in calls if c["args"][:3] == ["pr", "comment", "7"]]
     assert len(comments) == 1
     body = comments[0]["body"]

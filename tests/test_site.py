@@ -72,8 +72,17 @@ def batches(demo):
 
 def test_the_site_has_every_section_and_nothing_private(demo, roster, batches):
     site = demo / "site"
-    for page in ("index.html", "catalogue/index.html", "notice/index.html", "stats/index.html", "verify/index.html",
-                 "guide/student/index.html", "guide/secretary/index.html", "guide/employer/index.html", "search/search_index.json"):  # fmt: skip
+    for page in (
+        "index.html",
+        "catalogue/index.html",
+        "notice/index.html",
+        "stats/index.html",
+        "verify/index.html",
+        "guide/student/index.html",
+        "guide/secretary/index.html",
+        "guide/employer/index.html",
+        "search/search_index.json",
+    ):
         assert (site / page).is_file(), page
     assert privacy.problems(site, set(roster), private=demo / "private") == []
     # Independently of the build's own check: no full id anywhere; a full name (of three or more characters) only
@@ -85,7 +94,9 @@ def test_the_site_has_every_section_and_nothing_private(demo, roster, batches):
     for path, text in files.items():
         named = {r["name"] for r in roster.values() if len(r["name"]) >= 3 and r["name"] in text}
         assert named <= on_notice.get(path.relative_to(site).as_posix(), set()), path
-    assert not [p for p in site.rglob("*") if p.suffix in (".pdf", ".csv") or p.name in ("ledgers.json", "manifest.json")]
+    assert not [
+        p for p in site.rglob("*") if p.suffix in (".pdf", ".csv") or p.name in ("ledgers.json", "manifest.json")
+    ]
     assert not (demo / ".site-work").exists()
     # The private lists exist, privately.
     assert sorted(p.name for p in (demo / "private/at-risk").glob("*.csv"))
@@ -148,11 +159,15 @@ def test_the_number_of_pages_does_not_grow_with_the_students(demo):
 
 def test_a_site_that_would_leak_is_not_published(tmp_path):
     # A hand-written page that quotes a student id: the build fails and the old site stays.
-    repo = helpers.make_repo(tmp_path, files={"records/claims/2014-2015/customs/a.yaml": helpers.claim_text("2014010001")})
+    repo = helpers.make_repo(
+        tmp_path, files={"records/claims/2014-2015/customs/a.yaml": helpers.claim_text("2014010001")}
+    )
     assert dekt("build", "--now", NOW, cwd=repo).returncode == 0
     before = (repo / "_build/site/index.html").read_bytes()
     shutil.copytree(MAIN / "site", repo / "site")
-    (repo / "site/docs/guide/faq.md").write_text("# 常见问题\n\n学号 2014010001 的同学请联系教务处。\n", encoding="utf-8")
+    (repo / "site/docs/guide/faq.md").write_text(
+        "# 常见问题\n\n学号 2014010001 的同学请联系教务处。\n", encoding="utf-8"
+    )
     run = dekt("build", "--now", NOW, cwd=repo)
     assert run.returncode != 0
     assert "隐私检查" in run.stderr and "2014010001" in run.stderr
@@ -186,8 +201,15 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],  # fmt: skip
         )
         yield b
         b.close()
@@ -195,7 +217,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory):
-    folder = Path(os.environ["DEKT_SCREENSHOTS"]) if os.environ.get("DEKT_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
+    folder = (
+        Path(os.environ["DEKT_SCREENSHOTS"]) if os.environ.get("DEKT_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -207,10 +231,17 @@ class Page:
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.base = base
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on(
+            "console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
-        self.page.on("request", lambda r: None if r.url.startswith((base, "data:", "blob:")) else self.errors.append(f"other host: {r.url}"))
+        self.page.on(
+            "request",
+            lambda r: (
+                None if r.url.startswith((base, "data:", "blob:")) else self.errors.append(f"other host: {r.url}")
+            ),
+        )
         self.page.on("response", lambda r: self.errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
         # Content-Security-Policy violations, reported by the page itself (Chromium also logs them as errors).
         self.page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
@@ -297,9 +328,21 @@ def test_the_verification_page_accepts_a_real_code_and_rejects_a_forged_one(demo
     manifest = json.loads((demo / "private/transcripts/manifest.json").read_text(encoding="utf-8"))["transcripts"]
     sid, entry = sorted(manifest.items())[3]
     pdf = demo / "private/transcripts" / f"{sid}.pdf"
-    data = json.loads(subprocess.run([sys.executable, "-c", (
-        "import sys; from pypdf import PdfReader; sys.stdout.buffer.write(PdfReader(sys.argv[1]).attachments['transcript.json'][0])"
-    ), str(pdf)], capture_output=True, check=True).stdout)  # fmt: skip
+    data = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import sys; from pypdf import PdfReader; "
+                    "sys.stdout.buffer.write(PdfReader(sys.argv[1]).attachments['transcript.json'][0])"
+                ),
+                str(pdf),
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
     pg = page.go("/verify/")
     # Typed as from paper: lower case, spaces instead of dashes.
     pg.fill("#dekt-code", entry["code"].lower().replace("-", " "))

@@ -9,7 +9,9 @@ import pytest
 
 @pytest.mark.parametrize("tool", ["chromium", "pdftotext", "pdftoppm", "pdffonts", "git", "ssh-keygen"])
 def test_command_installed(tool):
-    assert shutil.which(tool), f"{tool} is missing: .ci/run installs it (Debian: chromium, poppler-utils, openssh-client, git)"
+    assert shutil.which(tool), (
+        f"{tool} is missing: .ci/run installs it (Debian: chromium, poppler-utils, openssh-client, git)"
+    )
 
 
 def test_weasyprint_has_harfbuzz_subset():

@@ -37,15 +37,20 @@ def page(nodes, more=False):
 def view(number, head, path, reviews, labels=()):
     """What `gh pr view N --json …` prints (cli/cli api/export_pr.go): logins, ISO times, commits with authors."""
     return {
-        "number": number, "title": f"第二课堂申报 #{number}", "state": "OPEN", "headRefOid": head, "baseRefName": "main",
+        "number": number, "title": f"第二课堂申报 #{number}", "state": "OPEN", "headRefOid": head,
+        "baseRefName": "main",
         "author": {"id": "MDQ6VXNlcjE=", "is_bot": False, "login": "hg-mishu", "name": "海关管理系秘书"},
-        "createdAt": "2026-09-28T01:12:44Z", "changedFiles": 1, "files": [{"path": path, "additions": 8, "deletions": 0}],
-        "labels": [{"id": "LA_1", "name": name, "description": "", "color": "d93f0b"} for name in labels], "comments": [],
+        "createdAt": "2026-09-28T01:12:44Z", "changedFiles": 1,
+        "files": [{"path": path, "additions": 8, "deletions": 0}],
+        "labels": [{"id": "LA_1", "name": name, "description": "", "color": "d93f0b"} for name in labels],
+        "comments": [],
         "commits": [{"oid": head, "authoredDate": "2026-09-28T01:10:05Z", "committedDate": "2026-09-28T01:10:05Z",
                      "messageHeadline": "申报", "messageBody": "",
-                     "authors": [{"email": "hg-mishu@donghai.edu.cn", "id": "MDQ6VXNlcjE=", "login": "hg-mishu", "name": "秘书"}]}],
-        "reviews": [{"id": f"PRR_{i}", "author": {"login": who}, "authorAssociation": "MEMBER", "body": "", "submittedAt": at,
-                     "includesCreatedEdit": False, "reactionGroups": [], "state": "APPROVED", "commit": {"oid": head}}
+                     "authors": [{"email": "hg-mishu@donghai.edu.cn", "id": "MDQ6VXNlcjE=", "login": "hg-mishu",
+                                  "name": "秘书"}]}],
+        "reviews": [{"id": f"PRR_{i}", "author": {"login": who}, "authorAssociation": "MEMBER", "body": "",
+                     "submittedAt": at, "includesCreatedEdit": False, "reactionGroups": [], "state": "APPROVED",
+                     "commit": {"oid": head}}
                     for i, (who, at) in enumerate(reviews)],
     }  # fmt: skip
 
@@ -83,8 +88,14 @@ def forge(repo_factory, tmp_path):
 
 
 def run(script, ci, home, *args, fail_at=None):
-    env = {**os.environ, "PATH": f"{FAKE}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}", "FAKE_GH": str(home),
-           "GITHUB_REPOSITORY": REPO, "DEFAULT_BRANCH": "main", "GITHUB_STEP_SUMMARY": str(home / "summary.md")}  # fmt: skip
+    env = {
+        **os.environ,
+        "PATH": f"{FAKE}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_GH": str(home),
+        "GITHUB_REPOSITORY": REPO,
+        "DEFAULT_BRANCH": "main",
+        "GITHUB_STEP_SUMMARY": str(home / "summary.md"),
+    }
     env.pop("FAKE_GH_FAIL_AT", None)
     if fail_at:
         env["FAKE_GH_FAIL_AT"] = str(fail_at)

@@ -92,7 +92,9 @@ def test_zizmor_finds_nothing():
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_actions_are_pinned_to_a_commit_at_their_node24_major(workflow):
-    uses = re.findall(r"uses: ([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@(\S+)(?: # (v[\d.]+))?", workflow.read_text(encoding="utf-8"))
+    uses = re.findall(
+        r"uses: ([\w.-]+/[\w.-]+)(?:/[\w./-]+)?@(\S+)(?: # (v[\d.]+))?", workflow.read_text(encoding="utf-8")
+    )
     assert uses
     for action, ref, version in uses:
         assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{action}@{ref} is not pinned to a commit"

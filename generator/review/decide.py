@@ -75,7 +75,8 @@ def review_state(pr: dict, rules: Rules, now: datetime, source: str = "PR.json")
         out.say(
             "timeline-missing",
             "记录中没有合并请求的时间线（timelineItems），无法确认异议是否被撤销审核或移除标签，不能认定",
-            "the record has no timelineItems, so a dismissed objection or a removed label cannot be ruled out: no final approval",
+            "the record has no timelineItems, so a dismissed objection or a removed label cannot be ruled out:"
+            " no final approval",
             True,
         )
         stage = Stage.READY if stage is Stage.FINALLY_APPROVED else stage
@@ -203,14 +204,16 @@ def _approvals(
                 out.say(
                     "stale-approval",
                     f"{r.login} 于 {out.local(r.at)} 批准的是提交 {_short(r.oid)}，其后内容已改动，须重新批准",
-                    f"{r.login} approved commit {_short(r.oid)} at {out.local(r.at)}; the content changed since, approve again",
+                    f"{r.login} approved commit {_short(r.oid)} at {out.local(r.at)};"
+                    " the content changed since, approve again",
                 )
             continue
         if r.oid != p.head and r.key in listed:
             out.say(
                 "approval-carried-over",
                 f"{r.login} 批准的提交 {_short(r.oid)} 与最新提交内容相同（变基），批准仍有效",
-                f"{r.login} approved commit {_short(r.oid)}, whose content equals the head's (a rebase): the approval stands",
+                f"{r.login} approved commit {_short(r.oid)}, whose content equals the head's (a rebase):"
+                " the approval stands",
             )
         # The rules' spelling of the login, so that the record (trailers, provenance) names people one way.
         r = r._replace(login=listed.get(r.key, r.login))
@@ -236,7 +239,9 @@ def _advisor_logins(pr: dict, source: str) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
-        raise BadPullRequest(f"{source}: researchAdvisors 应为 路径 → 账号 的对象 (researchAdvisors must map paths to logins)")
+        raise BadPullRequest(
+            f"{source}: researchAdvisors 应为 路径 → 账号 的对象 (researchAdvisors must map paths to logins)"
+        )
     return raw
 
 
@@ -264,12 +269,19 @@ def _advised(
             key = login_key(login)
             if key in approved and key in listed:
                 times.append(approved[key])
-                out.say("advisor-approved", f"指导教师 {listed[key]} 已于 {out.local(approved[key])} 批准（初步鉴定）",
-                        f"the advisor {listed[key]} approved (first assessment) at {out.local(approved[key])}")  # fmt: skip
+                out.say(
+                    "advisor-approved",
+                    f"指导教师 {listed[key]} 已于 {out.local(approved[key])} 批准（初步鉴定）",
+                    f"the advisor {listed[key]} approved (first assessment) at {out.local(approved[key])}",
+                )
             else:
                 why = "批准" if key in listed else "批准；且其不是本系部所列的指导教师"
-                out.say("advisor-pending", f"科研申报须先由指导教师 {login} {why}，{school.departments[d].name}的初审才计入",
-                        f"the advisor {login} must approve the research claims before the department's review counts", True)  # fmt: skip
+                out.say(
+                    "advisor-pending",
+                    f"科研申报须先由指导教师 {login} {why}，{school.departments[d].name}的初审才计入",
+                    f"the advisor {login} must approve the research claims before the department's review counts",
+                    True,
+                )
         if needed:
             result[d] = max(times) if len(times) == len(needed) else None
     return result
@@ -370,7 +382,8 @@ def _resolutions(p: PullRequest, school: School, out: _Reasons) -> list[Resoluti
             out.say(
                 "resolution-not-allowed",
                 f"{c.login} 的 {m.group(1)} 不算裁定：只有教务处审核人（非提交人）可以裁定异议",
-                f"{c.login}'s {m.group(1)} is not a ruling: only an academic-affairs reviewer other than the author may resolve",
+                f"{c.login}'s {m.group(1)} is not a ruling:"
+                " only an academic-affairs reviewer other than the author may resolve",
             )
         elif not text:
             out.say(
@@ -403,7 +416,8 @@ def _objections(p: PullRequest, school: School, resolutions: list[Resolution], o
             out.say(
                 "unlisted-objection",
                 f"{login} 请求修改，但不是名单中的审核人；异议须由审核人加上“{label}”标签",
-                f"{login} requested changes but is not a listed reviewer; a reviewer records an objection with the label {label}",
+                f"{login} requested changes but is not a listed reviewer;"
+                f" a reviewer records an objection with the label {label}",
             )
             continue
         login = listed[key]
@@ -419,7 +433,10 @@ def _objections(p: PullRequest, school: School, resolutions: list[Resolution], o
         gone, gone_en = "", ""
         if dismissal is not None:
             gone = f"（该审核已于 {out.local(dismissal.at)} 被 {dismissal.actor} 撤销，异议仍须裁定）"
-            gone_en = f" (the review was dismissed by {dismissal.actor} at {out.local(dismissal.at)}; the objection still needs a ruling)"
+            gone_en = (
+                f" (the review was dismissed by {dismissal.actor} at {out.local(dismissal.at)};"
+                " the objection still needs a ruling)"
+            )
         if ruling:
             gist = ruling.text.splitlines()[0]  # the full ruling is in ``resolutions``
             out.say(
@@ -431,7 +448,8 @@ def _objections(p: PullRequest, school: School, resolutions: list[Resolution], o
             out.say(
                 "objection-review",
                 f"{login} 于 {out.local(at)} 请求修改（异议），待教务处裁定{gone}",
-                f"{login} requested changes at {out.local(at)}, an objection awaiting academic affairs' ruling{gone_en}",
+                f"{login} requested changes at {out.local(at)},"
+                f" an objection awaiting academic affairs' ruling{gone_en}",
                 True,
             )
     found += _label_objections(p, label, resolutions, out)
@@ -453,14 +471,17 @@ def _label_objections(p: PullRequest, label: str, resolutions: list[Resolution],
             out.say(
                 "objection-resolved",
                 f"{e.actor} 于 {out.local(e.at)} 加上的“{label}”标签（异议）已由 {ruling.by} 裁定：{gist}",
-                f"the objection label {label} added by {e.actor} at {out.local(e.at)} was resolved by {ruling.by}: {gist}",
+                f"the objection label {label} added by {e.actor} at {out.local(e.at)}"
+                f" was resolved by {ruling.by}: {gist}",
             )
         elif removed:
             out.say(
                 "objection-label-removed",
-                f"{e.actor} 于 {out.local(e.at)} 加上“{label}”标签（异议），{removed.actor} 于 {out.local(removed.at)} 移除了标签，"
+                f"{e.actor} 于 {out.local(e.at)} 加上“{label}”标签（异议），"
+                f"{removed.actor} 于 {out.local(removed.at)} 移除了标签，"
                 f"但移除标签不等于裁定，异议仍待教务处裁定",
-                f"{e.actor} added the label {label} at {out.local(e.at)} and {removed.actor} removed it at {out.local(removed.at)}; "
+                f"{e.actor} added the label {label} at {out.local(e.at)}"
+                f" and {removed.actor} removed it at {out.local(removed.at)}; "
                 f"removing the label is no ruling, the objection awaits academic affairs",
                 True,
             )
@@ -468,7 +489,8 @@ def _label_objections(p: PullRequest, label: str, resolutions: list[Resolution],
             out.say(
                 "objection-label",
                 f"{e.actor} 于 {out.local(e.at)} 加上“{label}”标签（异议），待教务处裁定",
-                f"{e.actor} added the label {label} at {out.local(e.at)}, an objection awaiting academic affairs' ruling",
+                f"{e.actor} added the label {label} at {out.local(e.at)},"
+                " an objection awaiting academic affairs' ruling",
                 True,
             )
     if on and all(o.resolution for o in found):
@@ -481,7 +503,8 @@ def _label_objections(p: PullRequest, label: str, resolutions: list[Resolution],
             out.say(
                 "resolved-label-remains",
                 f"{last.by} 已于 {out.local(last.at)} 裁定，但“{label}”标签仍在；异议处理完毕后请移除标签",
-                f"{last.by} ruled at {out.local(last.at)} but the label {label} is still on; remove it once the objection is settled",
+                f"{last.by} ruled at {out.local(last.at)} but the label {label} is still on;"
+                " remove it once the objection is settled",
                 True,
             )
         else:
@@ -511,13 +534,15 @@ def _final(
             out.say(
                 "final-approval-too-early",
                 f"{r.login} 于 {out.local(r.at)} 批准，但初审尚未完成、公示尚未开始，不算认定",
-                f"{r.login} approved at {out.local(r.at)}, before the department review and the notice: not the final approval",
+                f"{r.login} approved at {out.local(r.at)}, before the department review and the notice:"
+                " not the final approval",
             )
         elif needs_notice and r.at < notice.closes:
             out.say(
                 "final-approval-too-early",
                 f"{r.login} 于 {out.local(r.at)} 批准，早于公示期满，不算认定；公示期满后请重新批准",
-                f"{r.login} approved at {out.local(r.at)}, before the notice ended: not the final approval; approve again after it",
+                f"{r.login} approved at {out.local(r.at)}, before the notice ended:"
+                " not the final approval; approve again after it",
             )
         elif final is None:
             final = r

@@ -181,7 +181,8 @@ def read_pr(pr: object, source: str = "PR.json") -> PullRequest:
     rd = _Reader(source)
     if not isinstance(pr, dict):
         raise BadPullRequest(
-            f"{source}: 应为 JSON 对象，即 gh pr view --json 的输出 (expected a JSON object, as gh pr view --json prints)"
+            f"{source}: 应为 JSON 对象，即 gh pr view --json 的输出"
+            " (expected a JSON object, as gh pr view --json prints)"
         )
     state = rd.get(pr, "state", "state", str)
     if state not in ("OPEN", "MERGED", "CLOSED"):

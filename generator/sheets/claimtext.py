@@ -16,7 +16,7 @@ PERSON_FIELDS = ("role", "rank", "award", "hours", "course", "credits", "evidenc
 
 
 def quote(value: object) -> str:
-    """A YAML scalar for ``value``: plain when it reads back as the same text, else JSON's double quotes (valid YAML)."""
+    """A YAML scalar for ``value``: plain if it reads back as the same text, else JSON's double quotes (valid YAML)."""
     text = value.isoformat() if isinstance(value, date) else str(value)
     if _PLAIN.match(text) and text == text.strip() and text.lower() not in _RESERVED:
         return text

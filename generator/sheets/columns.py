@@ -87,12 +87,25 @@ class Kind:
 _PERSON = ("student", "name", "class")
 _TAIL = ("registered", "evidence", "note")
 KINDS = (
-    Kind("时长类", "hours", _PERSON + ("activity", "category", "date", "hours") + _TAIL,
-         "按时长计分的活动（志愿公益等）：每人一行，同一活动的各行活动名称、类别、日期相同。"),
-    Kind("奖项类", "table", _PERSON + ("activity", "category", "date", "level", "award", "role", "rank", "advisor") + _TAIL,
-         "按级别、奖项、角色查表计分的活动（竞赛、社团、科研等）：团队每人一行，负责人排名 1，成员从 2 起。"),
-    Kind("团校", "completion", _PERSON + ("course", "date") + _TAIL,
-         "团校课程：每人每门课一行，课程从下拉列表中选择。"),
-    Kind("学分制教学班", "class", _PERSON + ("credit_class", "date", "award") + _TAIL,
-         "学分制教学班：每人一行，成绩填优秀或合格等。"),
-)  # fmt: skip
+    Kind(
+        "时长类",
+        "hours",
+        _PERSON + ("activity", "category", "date", "hours") + _TAIL,
+        "按时长计分的活动（志愿公益等）：每人一行，同一活动的各行活动名称、类别、日期相同。",
+    ),
+    Kind(
+        "奖项类",
+        "table",
+        _PERSON + ("activity", "category", "date", "level", "award", "role", "rank", "advisor") + _TAIL,
+        "按级别、奖项、角色查表计分的活动（竞赛、社团、科研等）：团队每人一行，负责人排名 1，成员从 2 起。",
+    ),
+    Kind(
+        "团校", "completion", _PERSON + ("course", "date") + _TAIL, "团校课程：每人每门课一行，课程从下拉列表中选择。"
+    ),
+    Kind(
+        "学分制教学班",
+        "class",
+        _PERSON + ("credit_class", "date", "award") + _TAIL,
+        "学分制教学班：每人一行，成绩填优秀或合格等。",
+    ),
+)

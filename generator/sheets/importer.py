@@ -1,4 +1,4 @@
-"""A filled sheet → claim files under records/claims/<学年>/<系部>/, or every problem at its cell; nothing half-written."""
+"""A filled sheet → claim files in records/claims/<学年>/<系部>/, or every problem at its cell; nothing half-written."""
 
 from __future__ import annotations
 
@@ -137,11 +137,12 @@ class _Import:
         if v.since not in self._tables:
             courses = catalog.courses(v)
             self._tables[v.since] = [
-                ("level", catalog.names(v.levels), ("级别", "level")), ("award", catalog.names(v.awards), ("奖项", "award")),
+                ("level", catalog.names(v.levels), ("级别", "level")),
+                ("award", catalog.names(v.awards), ("奖项", "award")),
                 ("role", catalog.names(v.roles), ("角色", "role")),
                 ("course", {k: k for k in courses} | {n: k for k, n in courses.items()}, ("团校课程", "course")),
                 ("category", catalog.names(v.categories), ("类别", "category")),
-            ]  # fmt: skip
+            ]
         return self._tables[v.since][:4]
 
     def category(self, row: Row, version, implied: str | None) -> str | None:
@@ -396,8 +397,9 @@ def _entries(act: Activity, rel: str) -> list[Entry]:
     for i, p in enumerate(act.people):
         own_evidence = p.get("evidence")
         values_ = {
-            "file": rel, "index": None if single else i, "line": 1, "col": 1, "student": p["student"], "category": f["category"],
-            "activity": f["activity"], "date": f["date"], "registered": f["registered"], "level": f.get("level"),
+            "file": rel, "index": None if single else i, "line": 1, "col": 1,
+            "student": p["student"], "category": f["category"], "activity": f["activity"], "date": f["date"],
+            "registered": f["registered"], "level": f.get("level"),
             "award": p.get("award"), "role": p.get("role"), "rank": p.get("rank"),
             "hours": Decimal(p["hours"]) if p.get("hours") is not None else None, "course": p.get("course"),
             "credits": Decimal(p["credits"]) if p.get("credits") is not None else None,

@@ -34,9 +34,9 @@ def totals(result: ImportResult) -> str:
     fresh = sum(not p.unchanged for p in result.files)
     by_module = "，".join(f"{m} {fmt(c)}" for m, c in sorted(result.credits.items())) or "—"
     return (
-        f"{result.book}：{result.students} 名学生，{result.claims} 条申报，{len(result.files)} 个申报文件（新 {fresh}）；"
-        f"学分（上限前）{by_module} ({result.students} students, {result.claims} claims, {len(result.files)} claim files,"
-        f" {fresh} new)"
+        f"{result.book}：{result.students} 名学生，{result.claims} 条申报，"
+        f"{len(result.files)} 个申报文件（新 {fresh}）；学分（上限前）{by_module}"
+        f" ({result.students} students, {result.claims} claims, {len(result.files)} claim files, {fresh} new)"
     )
 
 

@@ -59,7 +59,10 @@ def html(heading: str, table: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in columns())
     body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in table)
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
-@page {{ size: A4 landscape; margin: 14mm 12mm; @bottom-center {{ content: "第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 9pt; }} }}
+@page {{
+  size: A4 landscape; margin: 14mm 12mm;
+  @bottom-center {{ content: "第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 9pt; }}
+}}
 body {{ font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 10.5pt; }}
 h1 {{ font-size: 15pt; text-align: center; margin: 0 0 4mm; }}
 p {{ font-size: 9pt; margin: 0 0 3mm; }}

@@ -1,4 +1,4 @@
-"""The claims workbook, generated from rules/ (never kept by hand): a sheet per kind of claim, drop-downs, a 说明 sheet."""
+"""The claims workbook, made from rules/ (never kept by hand): a sheet per kind of claim, drop-downs, a 说明 sheet."""
 
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def build_template(rules: Rules, year: str, dept: str | None = None):
     guide.append([f"{rules.school.institution.name} 第二课堂申报表 · {dept_name} · {year} 学年"])
     guide.append(
         [
-            f"依据规则：{version.rules.title}（{version.rules.since} 起）。本表由 dekt template 根据 rules/ 生成，请勿修改表头。"
+            f"依据规则：{version.rules.title}（{version.rules.since} 起）。"
+            "本表由 dekt template 根据 rules/ 生成，请勿修改表头。"
         ]
     )
     guide.append(["填好后上传到仓库的 inbox/<系部>/ 目录（网页上即可），或运行 dekt import-claims 文件名。"])
@@ -141,8 +142,14 @@ def build_template(rules: Rules, year: str, dept: str | None = None):
                     sheet.cell(r, i).number_format = fmt
             ref = refs.get(f"{f}_{kind.scoring}" if f in ("category", "level", "award", "role") else f)
             if ref and f in ("category", "level", "award", "role", "course", "credit_class"):
-                dv = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True,
-                                    errorTitle="请从列表中选择", error="请从下拉列表中选择 / choose from the list")  # fmt: skip
+                dv = DataValidation(
+                    type="list",
+                    formula1=ref,
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle="请从列表中选择",
+                    error="请从下拉列表中选择 / choose from the list",
+                )
                 dv.add(f"{col}2:{col}{ROWS + 1}")
                 sheet.add_data_validation(dv)
         sheet.freeze_panes = "A2"

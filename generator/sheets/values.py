@@ -1,4 +1,4 @@
-"""Cell values as spreadsheets hold them (floats for typed numbers, serial dates, "3小时") read back exactly, or refused."""
+"""Cell values as sheets hold them (floats for typed numbers, serial dates, "3小时") read back exactly, or refused."""
 
 from __future__ import annotations
 

@@ -83,8 +83,16 @@ def _totals(series: list[Series], count: int, stacked: bool) -> list[float]:
     return [(sum if stacked else max)([s.values[i] or 0 for s in series]) for i in range(count)]
 
 
-def hbar(title: str, labels: list[str], series: list[Series], *, unit: str = "", decimals: int = 1,
-         stacked: bool = False, note: str | None = None) -> str:  # fmt: skip
+def hbar(
+    title: str,
+    labels: list[str],
+    series: list[Series],
+    *,
+    unit: str = "",
+    decimals: int = 1,
+    stacked: bool = False,
+    note: str | None = None,
+) -> str:
     """Horizontal bars, one group per label: the chart for long Chinese category names."""
     left = min(max((text_width(l) for l in labels), default=0) + 12, WIDTH * 0.42)
     legend = len(series) > 1
@@ -102,10 +110,14 @@ def hbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
     for t in ticks:
         x = left + t * scale
         svg.append(f'<line class="grid" x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{_num(axis_y)}"/>')
-        svg.append(f'<text class="tick" x="{_num(x)}" y="{_num(axis_y + 15)}" text-anchor="middle">{_value(t, 2)}</text>')
+        svg.append(
+            f'<text class="tick" x="{_num(x)}" y="{_num(axis_y + 15)}" text-anchor="middle">{_value(t, 2)}</text>'
+        )
     for i, label in enumerate(labels):
         y0 = top + i * (per + gap) + gap / 2
-        svg.append(f'<text x="{_num(left - 8)}" y="{_num(y0 + per / 2 + 4.5)}" text-anchor="end">{escape(label)}</text>')
+        svg.append(
+            f'<text x="{_num(left - 8)}" y="{_num(y0 + per / 2 + 4.5)}" text-anchor="end">{escape(label)}</text>'
+        )
         x = left
         for k, s in enumerate(series):
             v = s.values[i]
@@ -113,22 +125,35 @@ def hbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
                 continue
             w = v * scale
             if stacked:
-                svg.append(f'<rect class="s{k % 8}" x="{_num(x)}" y="{_num(y0)}" width="{_num(w)}" height="{per}"><title>'
-                           f'{escape(label)} · {escape(s.name)}：{_value(v, decimals)}{escape(unit)}</title></rect>')  # fmt: skip
+                svg.append(
+                    f'<rect class="s{k % 8}" x="{_num(x)}" y="{_num(y0)}" width="{_num(w)}" height="{per}"><title>'
+                    f"{escape(label)} · {escape(s.name)}：{_value(v, decimals)}{escape(unit)}</title></rect>"
+                )
                 x += w
             else:
                 y = y0 + k * 14
-                svg.append(f'<rect class="s{k % 8}" x="{_num(left)}" y="{_num(y)}" width="{_num(w)}" height="12" rx="1.5"/>')
-                svg.append(f'<text class="value" x="{_num(left + w + 4)}" y="{_num(y + 10.5)}">{_value(v, decimals)}</text>')
+                svg.append(
+                    f'<rect class="s{k % 8}" x="{_num(left)}" y="{_num(y)}" width="{_num(w)}" height="12" rx="1.5"/>'
+                )
+                svg.append(
+                    f'<text class="value" x="{_num(left + w + 4)}" y="{_num(y + 10.5)}">{_value(v, decimals)}</text>'
+                )
         if stacked:
-            svg.append(f'<text class="value" x="{_num(x + 4)}" y="{_num(y0 + per / 2 + 4.5)}">{_value(totals[i], decimals)}</text>')
+            svg.append(
+                f'<text class="value" x="{_num(x + 4)}" y="{_num(y0 + per / 2 + 4.5)}">'
+                f"{_value(totals[i], decimals)}</text>"
+            )
     svg.append(f'<line class="axis" x1="{_num(left)}" y1="{top}" x2="{_num(left)}" y2="{_num(axis_y)}"/>')
     if unit:
-        svg.append(f'<text class="tick" x="{WIDTH - 4}" y="{_num(axis_y + 15)}" text-anchor="end">{escape(unit)}</text>')
+        svg.append(
+            f'<text class="tick" x="{WIDTH - 4}" y="{_num(axis_y + 15)}" text-anchor="end">{escape(unit)}</text>'
+        )
     return _figure(svg, title, height, note)
 
 
-def _y_axis(ticks: list[float], base: float, scale: float, left: float, right: float, unit: str, unit_y: float) -> list[str]:
+def _y_axis(
+    ticks: list[float], base: float, scale: float, left: float, right: float, unit: str, unit_y: float
+) -> list[str]:
     """The horizontal grid lines with their values, and the unit above the axis."""
     out = []
     for t in ticks:
@@ -140,8 +165,18 @@ def _y_axis(ticks: list[float], base: float, scale: float, left: float, right: f
     return out
 
 
-def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "", decimals: int = 0, stacked: bool = False,
-         marker: tuple[float, str] | None = None, sublabels: list[str] | None = None, note: str | None = None) -> str:  # fmt: skip
+def vbar(
+    title: str,
+    labels: list[str],
+    series: list[Series],
+    *,
+    unit: str = "",
+    decimals: int = 0,
+    stacked: bool = False,
+    marker: tuple[float, str] | None = None,
+    sublabels: list[str] | None = None,
+    note: str | None = None,
+) -> str:
     """Vertical bars over a short axis (years, semesters, histogram bins); ``marker`` draws a dashed line at x."""
     legend = len(series) > 1
     top, bottom, left, right = (34 if legend else 12) + (14 if unit else 0), (40 if sublabels else 26), 44, 12
@@ -166,10 +201,15 @@ def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
                     continue
                 h = v * scale
                 y -= h
-                svg.append(f'<rect class="s{k % 8}" x="{_num(x0)}" y="{_num(y)}" width="{_num(inner)}" height="{_num(h)}"><title>'
-                           f'{escape(label)} · {escape(s.name)}：{_value(v, decimals)}{escape(unit)}</title></rect>')  # fmt: skip
+                svg.append(
+                    f'<rect class="s{k % 8}" x="{_num(x0)}" y="{_num(y)}" width="{_num(inner)}" height="{_num(h)}">'
+                    f"<title>{escape(label)} · {escape(s.name)}：{_value(v, decimals)}{escape(unit)}</title></rect>"
+                )
             if totals[i]:
-                svg.append(f'<text class="value" x="{_num(cx)}" y="{_num(y - 4)}" text-anchor="middle">{_value(totals[i], decimals)}</text>')
+                svg.append(
+                    f'<text class="value" x="{_num(cx)}" y="{_num(y - 4)}" text-anchor="middle">'
+                    f"{_value(totals[i], decimals)}</text>"
+                )
         else:
             w = inner / len(series)
             for k, s in enumerate(series):
@@ -178,24 +218,44 @@ def vbar(title: str, labels: list[str], series: list[Series], *, unit: str = "",
                     continue
                 h = v * scale
                 x = x0 + k * w
-                svg.append(f'<rect class="s{k % 8}" x="{_num(x)}" y="{_num(base - h)}" width="{_num(w - 1)}" height="{_num(h)}"/>')
+                svg.append(
+                    f'<rect class="s{k % 8}" x="{_num(x)}" y="{_num(base - h)}"'
+                    f' width="{_num(w - 1)}" height="{_num(h)}"/>'
+                )
                 if len(series) * len(labels) <= 24:
-                    svg.append(f'<text class="value" x="{_num(x + w / 2)}" y="{_num(base - h - 4)}" text-anchor="middle">{_value(v, decimals)}</text>')
+                    svg.append(
+                        f'<text class="value" x="{_num(x + w / 2)}" y="{_num(base - h - 4)}" text-anchor="middle">'
+                        f"{_value(v, decimals)}</text>"
+                    )
         svg.append(f'<text x="{_num(cx)}" y="{_num(base + 16)}" text-anchor="middle">{escape(label)}</text>')
         if sublabels:
-            svg.append(f'<text class="tick" x="{_num(cx)}" y="{_num(base + 31)}" text-anchor="middle">{escape(sublabels[i])}</text>')
+            svg.append(
+                f'<text class="tick" x="{_num(cx)}" y="{_num(base + 31)}" text-anchor="middle">'
+                f"{escape(sublabels[i])}</text>"
+            )
     svg.append(f'<line class="axis" x1="{left}" y1="{_num(base)}" x2="{WIDTH - right}" y2="{_num(base)}"/>')
     if marker is not None:
         at, text = marker
         x = left + at * slot
         svg.append(f'<line class="marker" x1="{_num(x)}" y1="{top - 4}" x2="{_num(x)}" y2="{_num(base)}"/>')
         anchor = "end" if x > WIDTH * 0.7 else "start"
-        svg.append(f'<text class="marker-label" x="{_num(x + (-5 if anchor == "end" else 5))}" y="{top + 8}" text-anchor="{anchor}">{escape(text)}</text>')
+        svg.append(
+            f'<text class="marker-label" x="{_num(x + (-5 if anchor == "end" else 5))}" y="{top + 8}"'
+            f' text-anchor="{anchor}">{escape(text)}</text>'
+        )
     return _figure(svg, title, height, note)
 
 
-def line(title: str, labels: list[str], series: list[Series], *, unit: str = "", decimals: int = 0,
-         sublabels: list[str] | None = None, note: str | None = None) -> str:  # fmt: skip
+def line(
+    title: str,
+    labels: list[str],
+    series: list[Series],
+    *,
+    unit: str = "",
+    decimals: int = 0,
+    sublabels: list[str] | None = None,
+    note: str | None = None,
+) -> str:
     """Lines over an ordered axis (semesters), a point and its value at each label."""
     legend = len(series) > 1
     top, bottom, left, right = (34 if legend else 12) + (14 if unit else 0), (40 if sublabels else 26), 44, 20
@@ -211,7 +271,10 @@ def line(title: str, labels: list[str], series: list[Series], *, unit: str = "",
         cx = left + i * slot + slot / 2
         svg.append(f'<text x="{_num(cx)}" y="{_num(base + 16)}" text-anchor="middle">{escape(label)}</text>')
         if sublabels:
-            svg.append(f'<text class="tick" x="{_num(cx)}" y="{_num(base + 31)}" text-anchor="middle">{escape(sublabels[i])}</text>')
+            svg.append(
+                f'<text class="tick" x="{_num(cx)}" y="{_num(base + 31)}" text-anchor="middle">'
+                f"{escape(sublabels[i])}</text>"
+            )
     for k, s in enumerate(series):
         points = [(left + i * slot + slot / 2, base - v * scale, v) for i, v in enumerate(s.values) if v is not None]
         if not points:
@@ -219,9 +282,15 @@ def line(title: str, labels: list[str], series: list[Series], *, unit: str = "",
         path = " ".join(f"{_num(x)},{_num(y)}" for x, y, _ in points)
         svg.append(f'<polyline class="line s{k % 8}" points="{path}"/>')
         for x, y, v in points:
-            svg.append(f'<circle class="s{k % 8}" cx="{_num(x)}" cy="{_num(y)}" r="3"><title>{escape(s.name)}：{_value(v, decimals)}{escape(unit)}</title></circle>')
+            svg.append(
+                f'<circle class="s{k % 8}" cx="{_num(x)}" cy="{_num(y)}" r="3">'
+                f"<title>{escape(s.name)}：{_value(v, decimals)}{escape(unit)}</title></circle>"
+            )
             if len(series) == 1:
-                svg.append(f'<text class="value" x="{_num(x)}" y="{_num(y - 7)}" text-anchor="middle">{_value(v, decimals)}</text>')
+                svg.append(
+                    f'<text class="value" x="{_num(x)}" y="{_num(y - 7)}" text-anchor="middle">'
+                    f"{_value(v, decimals)}</text>"
+                )
     svg.append(f'<line class="axis" x1="{left}" y1="{_num(base)}" x2="{WIDTH - right}" y2="{_num(base)}"/>')
     return _figure(svg, title, height, note)
 

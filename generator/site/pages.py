@@ -144,42 +144,86 @@ def stats_charts(s: dict) -> dict[str, Markup]:
     S, f = charts.Series, charts.as_float
     modules = s["modules"]
     out = {}
-    out["modules"] = charts.hbar("各模块人均学分 · mean credits per student by module", [m.name for m in modules],
-                                 [S("人均学分", tuple(f(r["mean"]) for r in s["module_rows"]))], unit="学分", decimals=2)  # fmt: skip
+    out["modules"] = charts.hbar(
+        "各模块人均学分 · mean credits per student by module",
+        [m.name for m in modules],
+        [S("人均学分", tuple(f(r["mean"]) for r in s["module_rows"]))],
+        unit="学分",
+        decimals=2,
+    )
     rows = s["category_rows"]
-    out["participation"] = charts.hbar("各类别参与率 · share of students with a claim, by category", [r["category"].name for r in rows],
-                                       [S("参与率", tuple(f(r["share"]) for r in rows))], unit="%", decimals=1)  # fmt: skip
-    out["category_credits"] = charts.hbar("各类别计入学分 · credits counted by category", [r["category"].name for r in rows],
-                                          [S("计入学分", tuple(f(r["credits"]) for r in rows))], unit="学分", decimals=1)  # fmt: skip
+    out["participation"] = charts.hbar(
+        "各类别参与率 · share of students with a claim, by category",
+        [r["category"].name for r in rows],
+        [S("参与率", tuple(f(r["share"]) for r in rows))],
+        unit="%",
+        decimals=1,
+    )
+    out["category_credits"] = charts.hbar(
+        "各类别计入学分 · credits counted by category",
+        [r["category"].name for r in rows],
+        [S("计入学分", tuple(f(r["credits"]) for r in rows))],
+        unit="学分",
+        decimals=1,
+    )
     depts = [g for g in s["departments"] if g.shown]
-    out["departments"] = charts.hbar("各系部人均学分（按模块） · mean credits by department and module", [g.label for g in depts],
-                                     [S(m.name, tuple(f(g.module_mean(m.id)) for g in depts)) for m in modules],
-                                     unit="学分", decimals=2, stacked=True)  # fmt: skip
+    out["departments"] = charts.hbar(
+        "各系部人均学分（按模块） · mean credits by department and module",
+        [g.label for g in depts],
+        [S(m.name, tuple(f(g.module_mean(m.id)) for g in depts)) for m in modules],
+        unit="学分",
+        decimals=2,
+        stacked=True,
+    )
     cohorts = [g for g in s["cohorts"] if g.shown]
-    out["cohorts"] = charts.vbar("各年级达到毕业要求的比例 · share meeting graduation requirements by cohort", [g.label for g in cohorts],
-                                 [S("达到毕业要求", tuple(f(g.met_share) for g in cohorts))], unit="%", decimals=1)  # fmt: skip
+    out["cohorts"] = charts.vbar(
+        "各年级达到毕业要求的比例 · share meeting graduation requirements by cohort",
+        [g.label for g in cohorts],
+        [S("达到毕业要求", tuple(f(g.met_share) for g in cohorts))],
+        unit="%",
+        decimals=1,
+    )
     hist = s["histogram"]
     labels = [f"{_credits(lo)}–{_credits(hi)}" for lo, hi, _, _ in hist["bins"]]
     marker = None
     if len(s["total_required"]) == 1 and hist["bins"]:
         need = s["total_required"][0]
         marker = (float(need / hist["width"]), f"毕业要求 {_credits(need)} 学分")
-    out["histogram"] = charts.vbar("学生总学分分布 · students by total credits", labels,
-                                   [S("学生人数", tuple(float(c) for _, _, c, _ in hist["bins"]))], unit="人", marker=marker)  # fmt: skip
+    out["histogram"] = charts.vbar(
+        "学生总学分分布 · students by total credits",
+        labels,
+        [S("学生人数", tuple(float(c) for _, _, c, _ in hist["bins"]))],
+        unit="人",
+        marker=marker,
+    )
     sems = s["semesters"]
     xs = [_semester(x["id"]) for x in sems]
-    out["trend_claims"] = charts.line("各学期申报条数与参与人数 · claims and active students per semester", [a for a, _ in xs],
-                                      [S("申报条数", tuple(float(x["claims"]) for x in sems)),
-                                       S("参与学生", tuple(float(x["students"]) for x in sems))],
-                                      sublabels=[b for _, b in xs])  # fmt: skip
-    out["trend_modules"] = charts.vbar("各学期计入学分（按模块） · credits counted per semester by module", [a for a, _ in xs],
-                                       [S(m.name, tuple(f(x["modules"][m.id]) for x in sems)) for m in modules],
-                                       unit="学分", stacked=True, sublabels=[b for _, b in xs])  # fmt: skip
+    out["trend_claims"] = charts.line(
+        "各学期申报条数与参与人数 · claims and active students per semester",
+        [a for a, _ in xs],
+        [
+            S("申报条数", tuple(float(x["claims"]) for x in sems)),
+            S("参与学生", tuple(float(x["students"]) for x in sems)),
+        ],
+        sublabels=[b for _, b in xs],
+    )
+    out["trend_modules"] = charts.vbar(
+        "各学期计入学分（按模块） · credits counted per semester by module",
+        [a for a, _ in xs],
+        [S(m.name, tuple(f(x["modules"][m.id]) for x in sems)) for m in modules],
+        unit="学分",
+        stacked=True,
+        sublabels=[b for _, b in xs],
+    )
     levels = s["levels"]
     years = s["award_years"]
-    out["awards"] = charts.vbar("各学年各级成果（项） · achievements by level and academic year", years,
-                                [S(l.name, tuple(float(s["award_year"][(l.id, y)]) for y in years)) for l in levels],
-                                unit="项", stacked=True)  # fmt: skip
+    out["awards"] = charts.vbar(
+        "各学年各级成果（项） · achievements by level and academic year",
+        years,
+        [S(l.name, tuple(float(s["award_year"][(l.id, y)]) for y in years)) for l in levels],
+        unit="项",
+        stacked=True,
+    )
     return {k: Markup(v) for k, v in out.items()}
 
 

@@ -25,7 +25,6 @@ from ..rules import Rules
 from ..scoring import fmt
 from .stats import modules_of, population, shortfall
 
-
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP's CSV injection): a name or class
 # typed as "=HYPERLINK(…)" must reach the counsellor as text. Such a cell gets a leading apostrophe, which
 # Excel and LibreOffice show, so the reader sees that the cell was changed.
@@ -76,8 +75,22 @@ def at_risk_rows(rules: Rules, ledgers: list[Ledger], today) -> list[list[str]]:
                  f"第{gap['year']}学年", fmt(l.total), fmt(l.total_required), fmt(gap["total_missing"])]  # fmt: skip
         cells += [f"{fmt(per[m.id].credits)}/{fmt(per[m.id].required)}" if m.id in per else "" for m in modules]
         cells.append("、".join(names.get(m, m) for m in gap["behind"]) or "总学分")
-        cells.append("；".join(f"{names.get(m, m)}缺 {fmt(v)}" for m, v in gap["modules"].items()) or f"总学分缺 {fmt(gap['total_missing'])}")
-        cells.append("；".join(("已结业" if c.complete else "未结业：缺 " + "、".join(c.required_missing) if c.required_missing else "未结业：选修积分不足") for c in l.completions))
+        cells.append(
+            "；".join(f"{names.get(m, m)}缺 {fmt(v)}" for m, v in gap["modules"].items())
+            or f"总学分缺 {fmt(gap['total_missing'])}"
+        )
+        cells.append(
+            "；".join(
+                (
+                    "已结业"
+                    if c.complete
+                    else "未结业：缺 " + "、".join(c.required_missing)
+                    if c.required_missing
+                    else "未结业：选修积分不足"
+                )
+                for c in l.completions
+            )
+        )
         missing = sum(gap["modules"].values(), Decimal(0)) + gap["total_missing"]
         rows.append((-missing, s.class_name, s.id, cells))
     rows.sort(key=lambda r: r[:3])
@@ -101,8 +114,11 @@ def ranking_rows(rules: Rules, ledgers: list[Ledger], today) -> list[list[str]]:
             rank, previous = i, (l.total, l.innovation_credits)
         per = {m.id: m.credits for m in l.modules}
         this_year = sum((it.credits for it in l.items if it.counted and it.year == year), Decimal(0))
-        rows.append([str(rank), l.student.id, l.student.name, l.student.class_name, fmt(l.total), fmt(l.innovation_credits)]
-                    + [fmt(per.get(m.id, Decimal(0))) for m in modules] + [fmt(this_year), "是" if l.graduation_met else "否"])  # fmt: skip
+        rows.append(
+            [str(rank), l.student.id, l.student.name, l.student.class_name, fmt(l.total), fmt(l.innovation_credits)]
+            + [fmt(per.get(m.id, Decimal(0))) for m in modules]
+            + [fmt(this_year), "是" if l.graduation_met else "否"]
+        )
     return rows
 
 
@@ -116,7 +132,9 @@ def private_lists(rules: Rules, ledgers: dict[str, Ledger], today) -> dict[str, 
             continue
         out[f"at-risk/{dept}.csv"] = _csv(at_risk_rows(rules, mine, today))
         for cohort in sorted({l.student.enrollment_year for l in mine}):
-            out[f"ranking/{dept}-{cohort}.csv"] = _csv(ranking_rows(rules, [l for l in mine if l.student.enrollment_year == cohort], today))
+            out[f"ranking/{dept}-{cohort}.csv"] = _csv(
+                ranking_rows(rules, [l for l in mine if l.student.enrollment_year == cohort], today)
+            )
     return out
 
 

@@ -13,7 +13,8 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, time as clock, timezone
+from datetime import UTC, date, datetime
+from datetime import time as clock
 from pathlib import Path
 
 import yaml
@@ -53,10 +54,12 @@ def _nav(project_nav: list, generated: list[page_gen.Page]) -> list:
     out = []
     for entry in project_nav:
         if isinstance(entry, dict):
-            (title, target), = entry.items()
+            ((title, target),) = entry.items()
             if isinstance(target, str) and target in SECTIONS:
                 section = [p for p in generated if p.path.startswith(target)]
-                target = [p.path if p.path.endswith("/index.md") else {page_gen.theme_text(p.title): p.path} for p in section]
+                target = [
+                    p.path if p.path.endswith("/index.md") else {page_gen.theme_text(p.title): p.path} for p in section
+                ]
             elif isinstance(target, list):
                 target = _nav(target, generated)
             out.append({title: target})
@@ -66,7 +69,7 @@ def _nav(project_nav: list, generated: list[page_gen.Page]) -> list:
 
 
 class _NavLoader(yaml.SafeLoader):
-    """Reads the project config for its navigation; MkDocs' own tags (``!relative``, ``!!python/name``) are left to MkDocs."""
+    """Reads the project config's navigation; MkDocs' own tags (``!relative``, ``!!python/name``) are left to MkDocs."""
 
 
 _NavLoader.add_multi_constructor("", lambda loader, suffix, node: None)
@@ -100,7 +103,7 @@ def run_mkdocs(config_file: Path, build_date: date) -> None:
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collect)
     saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime.combine(build_date, clock(), timezone.utc).timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime.combine(build_date, clock(), UTC).timestamp()))
     try:
         config = load_config(str(config_file))
         build(config)
@@ -131,11 +134,15 @@ def build_site(checked: Checked, batches: list[dict], records: list[tuple[str, d
     work = stage / WORK
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(project / "docs", work / "docs")
-    generated, snippets = page_gen.generate(rules, checked.ledgers, batches, issued=issued, now=now, transcripts=len(records))
+    generated, snippets = page_gen.generate(
+        rules, checked.ledgers, batches, issued=issued, now=now, transcripts=len(records)
+    )
     for page in generated:
         target = work / "docs" / page.path
         if target.exists():
-            raise DektError(f"站点页面 {page.path} 与 site/docs 中的手写页面重名 (a generated page clashes with site/docs)")
+            raise DektError(
+                f"站点页面 {page.path} 与 site/docs 中的手写页面重名 (a generated page clashes with site/docs)"
+            )
         _write(target, page.text)
     for name, text in snippets.items():
         _write(work / "snippets" / name, text)

@@ -85,7 +85,9 @@ class Group:
         values = sorted(self.totals)
         if not values:
             return []
-        return [q2(values[min(len(values) - 1, max(0, round(p * (len(values) - 1))))]) for p in (0.1, 0.25, 0.5, 0.75, 0.9)]
+        return [
+            q2(values[min(len(values) - 1, max(0, round(p * (len(values) - 1))))]) for p in (0.1, 0.25, 0.5, 0.75, 0.9)
+        ]
 
 
 def _first_named(rules: Rules, table: str) -> list[Named]:
@@ -257,20 +259,35 @@ def compute(rules: Rules, ledgers: dict[str, Ledger], today) -> dict:
         "departments": [g for k, g in by_dept.items() if g.students],
         "cohorts": [by_cohort[y] for y in sorted(by_cohort)],
         "cohort_rules": {y: (rules.version_for(rules.study_years(y)[0]) or rules.versions[0]).rules for y in by_cohort},
-        "classes": [(departments.get(d, d), by_class[(d, c)]) for d, c in sorted(by_class, key=lambda k: (list(departments).index(k[0]) if k[0] in departments else 99, k[1]))],
+        "classes": [
+            (departments.get(d, d), by_class[(d, c)])
+            for d, c in sorted(
+                by_class, key=lambda k: (list(departments).index(k[0]) if k[0] in departments else 99, k[1])
+            )
+        ],
         "histogram": histogram([l.total for l in people]),
         "total_required": sorted({l.total_required for l in people}),
         "semesters": [
-            {"id": sem, "claims": semester_claims[sem], "credits": semester_credits[sem], "students": len(semester_students[sem]),
-             "modules": {m.id: semester_module[(sem, m.id)] for m in modules}}
+            {
+                "id": sem,
+                "claims": semester_claims[sem],
+                "credits": semester_credits[sem],
+                "students": len(semester_students[sem]),
+                "modules": {m.id: semester_module[(sem, m.id)] for m in modules},
+            }
             for sem in semesters
         ],  # fmt: skip
         "levels": levels,
         "award_years": years,
         "award_year": {(lvl, y): award_year[(lvl, y)] for lvl in level_ids for y in years},
         "award_rows": [
-            {"category": c, "levels": {lvl: award_cat[(c.id, lvl)] for lvl in level_ids}, "total": sum(award_cat[(c.id, lvl)] for lvl in level_ids)}
-            for c in categories if any(award_cat[(c.id, lvl)] for lvl in level_ids)
+            {
+                "category": c,
+                "levels": {lvl: award_cat[(c.id, lvl)] for lvl in level_ids},
+                "total": sum(award_cat[(c.id, lvl)] for lvl in level_ids),
+            }
+            for c in categories
+            if any(award_cat[(c.id, lvl)] for lvl in level_ids)
         ],  # fmt: skip
         "award_cumulative": cumulative,
         "achievements": len(achievements),
@@ -287,4 +304,7 @@ def histogram(totals: list[Decimal]) -> dict:
     bins = [0] * count
     for t in totals:
         bins[int(t // width)] += 1
-    return {"width": width, "bins": [(i * width, (i + 1) * width, c, share(c, len(totals))) for i, c in enumerate(bins)]}
+    return {
+        "width": width,
+        "bins": [(i * width, (i + 1) * width, c, share(c, len(totals))) for i, c in enumerate(bins)],
+    }

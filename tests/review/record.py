@@ -76,7 +76,9 @@ def again(name: str) -> None:
     pr, meta = (json.loads((folder / f).read_text(encoding="utf-8")) for f in ("pr.json", "meta.json"))
     old = (folder / "expected.json").read_text(encoding="utf-8") if (folder / "expected.json").exists() else ""
     new = dump(expected_of(decide(pr, meta)))
-    sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "expected.json (old)", "expected.json (new)"))
+    sys.stdout.writelines(
+        difflib.unified_diff(old.splitlines(True), new.splitlines(True), "expected.json (old)", "expected.json (new)")
+    )
     (folder / "expected.json").write_text(new, encoding="utf-8")
 
 
