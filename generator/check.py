@@ -170,7 +170,9 @@ class _Checker:
             self.report(e, "DK403", "credits", asked=fmt(e.credits), computed=fmt(result.credits), rule=result.rule)
         window = self.window(e.date, result.module)
         if correction is not None:
-            if not (correction.closes and correction.opens <= e.registered <= correction.closes):
+            # date.min: the original is missing or unscored (DK411 or its own errors say so); no window to judge by.
+            inside = correction.closes and correction.opens <= e.registered <= correction.closes
+            if correction.opens != date.min and not inside:
                 self.report(e, "DK422", "registered", registered=e.registered, window=correction.label)
         elif window is None:
             self.report(e, "DK406", "date", date=e.date)
@@ -200,6 +202,28 @@ class _Checker:
                     self.report(e, "DK402", "evidence", evidence=e.evidence, other=prev[1].where)
         return repeats
 
+    def teams(self, entries: list[Entry]) -> None:
+        """In each team claim: no more leaders than its category allows (``max_leaders``, DK425), no rank twice (DK426).
+
+        A team claim is a file of participants who share one result; participants with results of their own (each
+        their own award) are individual results filed together, each of whom may lead their own entry."""
+        files: dict[str, list[Entry]] = defaultdict(list)
+        for e in entries:
+            if e.index is not None:
+                files[e.file].append(e)
+        for team in files.values():
+            if len({e.award for e in team}) > 1:
+                continue
+            version = self.rules.version_for(self.year(team[0].date))
+            cat = version.rules.categories.get(team[0].category) if version else None
+            leaders = [e for e in team if e.role == "leader"]
+            limit = cat.max_leaders if cat else 1
+            for e in leaders[limit:]:
+                self.report(e, "DK425", "role", count=len(leaders), limit=limit, other=leaders[0].where)
+            ranked: dict[int, Entry] = {}
+            for e in team:
+                if e.rank is not None and ranked.setdefault(e.rank, e) is not e:
+                    self.report(e, "DK426", "rank", rank=e.rank, other=ranked[e.rank].where)
 
     def amendments(self, records: Records) -> dict[str, tuple[Amendment, str]]:
         """Archived files that a correction or revocation replaces: target → (amendment, the record's file)."""
@@ -267,6 +291,7 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
     entries = [e for e in records.entries if e.file not in amended]
     folders = {f: checker.folder(f) for f in records.files}
     repeats = checker.duplicates(entries)
+    checker.teams(entries)
     scored: dict[str, list[tuple[Entry, Score]]] = defaultdict(list)
     held: dict[str, list] = defaultdict(list)  # checked, but not (yet) certified by the signed archive
     for i, e in enumerate(entries):

@@ -35,6 +35,7 @@ NOT_IN_CORPUS = {
     "DK100": "test_unreadable_claim_files_are_reported_and_the_others_checked",
     "DK106": "test_boolean_fields_accept_only_true_and_false (no claim or rules field is a boolean yet)",
     "DK410": "needs a Git base to compare with: tests/test_amend.py",
+    "DK423": "its original is in a year without rules, an error of its own: tests/test_corrections.py",
     "DK115": "a file name, not content: test_files_under_claims_that_dekt_does_not_read_are_named",
     "DK116": "links are not files: test_symbolic_links_under_records_are_refused_never_followed",
     "DK117": "a committed cache folder: tests/test_cache.py::test_a_committed_cache_is_never_loaded_and_is_reported",

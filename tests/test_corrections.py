@@ -106,3 +106,18 @@ def test_a_legitimate_correction_inside_the_window_changes_the_credits_as_the_ru
     items = {it["file"]: it for it in after["items"]}
     assert not items[ORIGINAL]["counted"] and items[RECORD]["counted"]
     assert Decimal(items[RECORD]["credits"]) == Decimal("2.5") and Decimal(after["total"]) == Decimal("2.5")
+
+
+def test_revoking_a_claim_of_a_year_without_rules_is_an_error_at_the_revocation(repo_factory):
+    # The first rules version is 2012-2013 (rules/school.yaml): a 2011-2012 claim has no rules in force (DK313 in its
+    # own file), and revoking it is DK423 at the revocation's `revokes`, never a crash.
+    original = "records/claims/2011-2012/customs/2011010001-choir.yaml"
+    claim = claim_text(
+        "2011010001", activity="合唱团（2011-2012 学年）", date="2011-10-29", registered="2011-12-01", role="member"
+    )
+    root = repo_factory(files={original: claim}, init_git=True)
+    record = "records/claims/2011-2012/customs/2011010001-choir-revoked.yaml"
+    (root / record).write_text(f"revokes: {original}\nreason: 证明有误。\nregistered: 2012-12-03\n", encoding="utf-8")
+    r = dekt(root, "validate", "--format", "json")
+    assert r.returncode == 1, r.stderr
+    assert {(d["code"], d["line"], d["col"]) for d in json.loads(r.stdout) if d["file"] == record} == {("DK423", 1, 10)}

@@ -182,6 +182,9 @@ class Category(Named):
     roles: dict[Id, RoleFactor] | None = Field(
         None, description="角色系数；成员可按排名列出 / role factors, members by rank from 2"
     )
+    max_leaders: Int = Field(
+        1, ge=1, description="一份团队申报中负责人（leader）最多几名 / at most this many leaders in one team claim"
+    )
     per_hours: PositiveNum | None = Field(None, description="每满多少小时 / hours per unit")
     credits_per_unit: Num | None = Field(None, description="每单位学分 / credits per unit")
     passing: list[Id] | None = Field(None, description="学分制教学班：获得学分的成绩（奖项）/ class results that earn credit")
