@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import claim_text, git
+from helpers import GIT_ENV, claim_text, git
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / ".github" / "scripts"
@@ -57,8 +57,14 @@ def view(number, head, path, reviews, labels=()):
 
 @pytest.fixture
 def forge(repo_factory, tmp_path):
-    """A bare origin with two open pull requests (refs/pull/N/head), a CI clone of it, and gh's recorded answers."""
-    seed = repo_factory(init_git=True)
+    """A bare origin with two open pull requests (refs/pull/N/head), a CI clone of it, and gh's recorded answers.
+
+    The archive is signed: its first commit lists academic affairs' key (``jwc``, beside ``home``) in
+    rules/allowed_signers, the key merge.sh signs with."""
+    key = tmp_path / "jwc"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "jwc", "-f", str(key)], check=True)
+    signers = f"jwc-wang@donghai.edu.cn {key.with_suffix('.pub').read_text().strip()}\n"
+    seed = repo_factory(files={"rules/allowed_signers": signers}, init_git=True)
     heads = {}
     for number, dept, student in ((7, "customs", "2014010001"), (8, "law", "2014020001")):
         git(seed, "switch", "-q", "-c", f"batch-{number}", "main")
@@ -95,6 +101,10 @@ def run(script, ci, home, *args, fail_at=None):
         "GITHUB_REPOSITORY": REPO,
         "DEFAULT_BRANCH": "main",
         "GITHUB_STEP_SUMMARY": str(home / "summary.md"),
+        "DEKT_SIGNING_KEY": str(home.parent / "jwc"),  # merge.sh: the key forge() listed
+        "PUSH_TOKEN": "unused-by-a-local-origin",
+        "DEKT_CUSTODY_CACHE": str(home / "custody-cache"),
+        **{k: v for k, v in GIT_ENV.items() if k.endswith(("_NAME", "_EMAIL"))},
     }
     env.pop("FAKE_GH_FAIL_AT", None)
     if fail_at:
@@ -169,27 +179,40 @@ def test_a_timeline_cut_short_fails_the_record(forge, tmp_path):
     assert run("collect-prs.sh", ci, home, str(tmp_path / "prs.json")).returncode != 0
 
 
-def test_merge_merges_a_passing_pull_request_and_starts_publish(forge):
+def origin_main(ci) -> str:
+    return git(ci, "ls-remote", "origin", "refs/heads/main").split()[0]
+
+
+def test_merge_merges_a_passing_pull_request_signed_pushes_it_and_starts_publish(forge):
     ci, home, heads = forge
+    before = origin_main(ci)
     done = run("merge.sh", ci, home, "7")
     assert done.returncode == 0, done.stdout + done.stderr
-    merge = next(c for c in calls(home) if c[:2] == ["pr", "merge"])
-    assert merge[merge.index("--match-head-commit") + 1] == heads[7][0]
-    assert "Dekt-PR: 7" in merge[merge.index("--body") + 1]
+    merge = origin_main(ci)  # pushed: the origin's default branch is the signed merge
+    git(ci, "fetch", "-q", "origin")
+    assert git(ci, "rev-parse", f"{merge}^1", f"{merge}^2").split() == [before, heads[7][0]]
+    cmd = ["git", "-c", "gpg.ssh.allowedSignersFile=rules/allowed_signers", "verify-commit", merge]
+    verify = subprocess.run(cmd, cwd=ci, capture_output=True, text=True)
+    assert verify.returncode == 0 and 'Good "git" signature for jwc-wang@donghai.edu.cn' in verify.stderr
+    assert "Dekt-PR: 7" in git(ci, "log", "-1", "--format=%B", merge)
+    assert not any(c[:2] == ["pr", "merge"] for c in calls(home))  # merged here, signed; not by the forge
     assert calls(home)[-1] == ["workflow", "run", "publish.yml", "--ref", "main"]
 
 
 def test_merge_refuses_a_pull_request_the_gate_does_not_pass(forge):
     ci, home, _ = forge
+    before = origin_main(ci)
     done = run("merge.sh", ci, home, "8")
     assert done.returncode == 1 and "不可合并" in done.stdout
-    assert not any(c[:2] == ["pr", "merge"] for c in calls(home))
+    assert origin_main(ci) == before and not any(c[:2] == ["workflow", "run"] for c in calls(home))
 
 
 def test_merge_stops_when_a_call_fails(forge):
     ci, home, _ = forge
+    before = origin_main(ci)
     done = run("merge.sh", ci, home, "7", fail_at=3)
     assert done.returncode != 0 and not any(c[:2] in (["pr", "merge"], ["workflow", "run"]) for c in calls(home))
+    assert origin_main(ci) == before
 
 
 def test_validate_lays_only_the_pull_requests_data_over_the_default_branch(forge):

@@ -71,6 +71,7 @@ NODE24 = {
     "actions/upload-pages-artifact": "v5",
     "actions/deploy-pages": "v5",
     "actions/cache": "v5",  # v5's action.yml: using: node24 (also its restore/ and save/ sub-actions)
+    "actions/create-github-app-token": "v3",  # v3.1.1's action.yml: using: node24
 }
 
 
