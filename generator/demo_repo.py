@@ -230,7 +230,7 @@ def _with_signature(payload: bytes, armored: bytes) -> bytes:
     return header + b"\ngpgsig " + b"\n ".join(lines) + sep + body
 
 
-def _sign_history(root: Path, refs: list[str], key: Path) -> None:
+def sign_history(root: Path, refs: list[str], key: Path) -> None:
     """Rewrite the unsigned history fast-import wrote: every first-parent commit of ``refs[0]`` signed with ``key``.
 
     Commits are rewritten oldest first (a parent's new id goes into its children), each id computed as Git does
@@ -318,7 +318,7 @@ def lay_out(source: Path, out: Path) -> DemoRepo:
     stream.commit(f"refs/heads/batch-{open_batch.number}", dept.secretaries[0] if dept.secretaries else "secretary",
                   open_batch.submitted, f"{title}\n", open_batch.files, [main])  # fmt: skip
     subprocess.run(["git", "fast-import", "--quiet"], cwd=out, input=b"".join(stream.parts), check=True)
-    _sign_history(out, ["refs/heads/main", f"refs/heads/batch-{open_batch.number}"], key)
+    sign_history(out, ["refs/heads/main", f"refs/heads/batch-{open_batch.number}"], key)
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=out, check=True)
     head = subprocess.run(
         ["git", "rev-parse", f"batch-{open_batch.number}"], cwd=out, capture_output=True, text=True, check=True

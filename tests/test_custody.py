@@ -42,7 +42,14 @@ def keygen(folder: Path, name: str) -> Path:
 
 def club(activity: str, year: int = 2014) -> str:
     """A club member's claim (0.5 credits) for ``activity`` in the autumn of ``year``, with its own evidence."""
-    return claim_text(STUDENT, activity=activity, evidence=f"证明 {activity}", date=f"{year}-10-26", registered=f"{year}-12-01", role="member")
+    return claim_text(
+        STUDENT,
+        activity=activity,
+        evidence=f"证明 {activity}",
+        date=f"{year}-10-26",
+        registered=f"{year}-12-01",
+        role="member",
+    )
 
 
 def signer_line(principal: str, key: Path) -> str:
@@ -68,7 +75,20 @@ def signed_merge(root: Path, branch: str, files: dict[str, str], key: Path, mess
     git(root, "checkout", "-q", "-b", branch, "main")
     commit(root, f"{branch}: 提交申报", files)
     git(root, "checkout", "-q", "main")
-    git(root, "-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "merge", "--no-ff", "-S", "-q", "-m", message, branch)
+    git(
+        root,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={key}",
+        "merge",
+        "--no-ff",
+        "-S",
+        "-q",
+        "-m",
+        message,
+        branch,
+    )
     return git(root, "rev-parse", "HEAD").strip()
 
 
@@ -88,7 +108,9 @@ def signed_repo(repo_factory, keys):
 
 def dekt(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **GIT_ENV}
-    return subprocess.run([sys.executable, "-m", "dekt.cli", *args], cwd=root, capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "dekt.cli", *args], cwd=root, capture_output=True, text=True, env=env, check=False
+    )
 
 
 def ledger_items(root: Path, student: str = STUDENT) -> tuple[dict, Decimal]:
@@ -121,7 +143,9 @@ def test_a_signed_history_counts_and_is_cached(signed_repo, verdict_cache, tmp_p
     r = dekt(signed_repo, "validate")
     assert r.returncode == 0, r.stdout + r.stderr
     items, total = ledger_items(signed_repo)
-    assert items[A]["counted"] and items[A]["custody"] is None and total == Decimal("0.5")  # A alone: a club member, 0.5 credits
+    assert (
+        items[A]["counted"] and items[A]["custody"] is None and total == Decimal("0.5")
+    )  # A alone: a club member, 0.5 credits
     assert "摄影协会" in transcript_text(signed_repo, tmp_path)
     again = certified_files(signed_repo)
     assert again.verified == 0 and json.loads((verdict_cache / "verdicts.json").read_text())["format"] == 1
@@ -156,12 +180,16 @@ def test_commit_signed_by_an_unlisted_key_is_not_trusted(signed_repo, keys):
 
 def test_a_key_added_by_an_unsigned_commit_signs_nothing(signed_repo, keys):
     allowed = (signed_repo / "rules/allowed_signers").read_text()
-    add = commit(signed_repo, "加一把钥匙", {"rules/allowed_signers": allowed + signer_line("evil@x", keys["stranger"])})
+    add = commit(
+        signed_repo, "加一把钥匙", {"rules/allowed_signers": allowed + signer_line("evil@x", keys["stranger"])}
+    )
     claim = commit(signed_repo, "用新钥匙签名", {B: club("书法协会")}, keys["stranger"])
     r = dekt(signed_repo, "validate", "--format", "json")
     assert r.returncode == 1
     found = {(d["file"], d["code"]): d["message"] for d in json.loads(r.stdout)}
-    assert add[:12] in found[("rules/allowed_signers", "DK720")] and "未签名" in found[("rules/allowed_signers", "DK720")]
+    assert (
+        add[:12] in found[("rules/allowed_signers", "DK720")] and "未签名" in found[("rules/allowed_signers", "DK720")]
+    )
     assert claim[:12] in found[(B, "DK720")]
     items, total = ledger_items(signed_repo)
     assert items[B]["custody"] == "uncertified" and total == Decimal("0.5")  # A alone: a club member, 0.5 credits
@@ -169,7 +197,12 @@ def test_a_key_added_by_an_unsigned_commit_signs_nothing(signed_repo, keys):
 
 def test_rotation_signed_by_the_old_key_hands_trust_to_the_new(signed_repo, keys):
     # jwc (trusted) replaces itself with jwc2: from then on jwc2 signs, and jwc no longer does.
-    commit(signed_repo, "轮换密钥", {"rules/allowed_signers": signer_line("jwc2@school.example", keys["jwc2"])}, keys["jwc"])
+    commit(
+        signed_repo,
+        "轮换密钥",
+        {"rules/allowed_signers": signer_line("jwc2@school.example", keys["jwc2"])},
+        keys["jwc"],
+    )
     signed_merge(signed_repo, "batch-2", {B: club("书法协会")}, keys["jwc2"])
     assert dekt(signed_repo, "validate").returncode == 0
     assert counted(signed_repo) == {A, B}
@@ -203,7 +236,9 @@ def test_a_pull_requests_own_claims_are_pending(signed_repo, tmp_path):
     r = dekt(signed_repo, "validate", "--base", "main")
     assert r.returncode == 0, r.stdout
     items, total = ledger_items(signed_repo)
-    assert items[B]["custody"] == "pending" and not items[B]["counted"] and total == Decimal("0.5")  # A alone: a club member, 0.5 credits
+    assert (
+        items[B]["custody"] == "pending" and not items[B]["counted"] and total == Decimal("0.5")
+    )  # A alone: a club member, 0.5 credits
     assert "待归档 pending" in dekt(signed_repo, "ledger", STUDENT).stdout
     page = transcript_text(signed_repo, tmp_path)
     assert "摄影协会" in page and "书法协会" not in page
@@ -229,3 +264,52 @@ def test_without_allowed_signers_every_run_says_nothing_is_signed(repo_factory):
     for fmt in ("github", "json"):  # the banner goes to stderr: the annotations and the JSON stay the diagnostics
         assert "UNSIGNED MODE" in dekt(root, "validate", "--format", fmt).stderr
     assert counted(root) == {A}  # unsigned mode counts as before
+
+
+def tampered(root: Path, message: str) -> str:
+    """Main's signed head with its message changed after signing (the signature kept): main is moved to it."""
+    raw = subprocess.run(["git", "cat-file", "commit", "HEAD"], cwd=root, capture_output=True, check=True).stdout
+    header, _, _body = raw.partition(b"\n\n")
+    forged = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+            cwd=root,
+            check=True,
+            input=header + b"\n\n" + message.encode(),
+            capture_output=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(root, "update-ref", "refs/heads/main", forged)
+    return forged
+
+
+def test_a_signed_merge_changed_after_signing_is_refused(signed_repo, keys):
+    # The key is listed without options: the signature is checked in-process (dekt.custody._ed25519_verdict).
+    signed_merge(signed_repo, "batch-2", {B: club("书法协会")}, keys["jwc"], "合并申报 (#2)\n\nApproved-by: jwc-wang\n")
+    assert certified_files(signed_repo).state(B) == "certified"
+    forged = tampered(signed_repo, "合并申报 (#2)\n\nApproved-by: jwc-liu\n")  # another approver, same signature
+    custody = certified_files(signed_repo)
+    assert custody.state(B) == "uncertified" and custody.uncertified[B].commit == forged
+    assert custody.uncertified[B].verdict.why == "签名无效（jwc@school.example）"
+
+
+def test_allowed_signers_options_are_honoured_by_ssh_keygen(repo_factory, keys, tmp_path):
+    # With options on its line, a key's signatures are checked by ssh-keygen, which reads them: jwc2 may sign only
+    # before 2000 (valid-before), so its signature on a 2015 commit is refused; jwc, limited to the git namespace,
+    # signs as before — and a change after signing is refused on this path too.
+    pub = {name: keys[name].with_suffix(".pub").read_text().strip() for name in ("jwc", "jwc2")}
+    signers = (
+        f'jwc@school.example namespaces="git" {pub["jwc"]}\njwc2@school.example valid-before="20000101" {pub["jwc2"]}\n'
+    )
+    root = repo_factory(files={"rules/allowed_signers": signers}, init_git=True)
+    signed_merge(root, "batch-1", {A: club("摄影协会")}, keys["jwc"], "合并 (#1)\n")
+    assert certified_files(root).state(A) == "certified"
+    signed_merge(root, "batch-2", {B: club("书法协会")}, keys["jwc2"], "合并 (#2)\n")
+    custody = certified_files(root)
+    assert custody.state(B) == "uncertified" and "签名无效" in custody.uncertified[B].verdict.why
+    git(root, "reset", "-q", "--hard", "HEAD^1")  # main back to batch-1's merge (inside this test's repository)
+    forged = tampered(root, "合并 (#9)\n")
+    custody = certified_files(root)
+    assert custody.uncertified[A].commit == forged and "签名无效" in custody.uncertified[A].verdict.why
