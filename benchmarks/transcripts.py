@@ -58,13 +58,12 @@ def rendered(stdout: str) -> str:
 def one_transcript(runs: int, cache: Path) -> None:
     """Part 1: the same transcript, the naive way and the project's way, in one process."""
     sys.path.insert(0, str(ROOT))
-    from pypdf import PdfReader
-    from weasyprint.text.fonts import FontConfiguration
-
     from dekt.check import check_repository
     from dekt.ledger_view import ledger_data
     from dekt.transcript import canonical, fonts, render
     from dekt.transcript.writer import check_fonts, prepare_jobs
+    from pypdf import PdfReader
+    from weasyprint.text.fonts import FontConfiguration
 
     checked = check_repository(ROOT)
     rules = checked.rules
@@ -96,7 +95,8 @@ def one_transcript(runs: int, cache: Path) -> None:
         f"1. one transcript ({sid}, {len(data['items'])} items), the same HTML with two sets of fonts, in one process"
     )
     print(
-        f"   fonts cut for this run: {built} in {font_seconds:.1f} s (once per font file and character set, then cached)"
+        f"   fonts cut for this run: {built} in {font_seconds:.1f} s"
+        " (once per font file and character set, then cached)"
     )
     hb = wp_fonts.harfbuzz_subset
     seen = {}
@@ -113,10 +113,12 @@ def one_transcript(runs: int, cache: Path) -> None:
         ours, pages, size = measure(list(job.faces), job.page, runs)
         print(f"   WeasyPrint subsetting with {label}:")
         print(
-            f"     naive (system Noto CJK, {n_naive} run(s)): median {naive:7.3f} s   {naive_pages} page(s)   PDF {naive_size / 1024:6.0f} KiB"
+            f"     naive (system Noto CJK, {n_naive} run(s)): median {naive:7.3f} s   {naive_pages} page(s)"
+            f"   PDF {naive_size / 1024:6.0f} KiB"
         )
         print(
-            f"     dekt  (cached subsets, {runs} runs):    median {ours:7.3f} s   {pages} page(s)   PDF {size / 1024:6.0f} KiB"
+            f"     dekt  (cached subsets, {runs} runs):    median {ours:7.3f} s   {pages} page(s)"
+            f"   PDF {size / 1024:6.0f} KiB"
             f"   = {ours / pages:.3f} s per page"
         )
         print(f"     ratio naive / dekt: {naive / ours:.1f}×")
@@ -125,7 +127,8 @@ def one_transcript(runs: int, cache: Path) -> None:
     if len(seen) == 2:
         print(
             f"   the naive way as it runs without HarfBuzz-subset ({seen[False][0]:.2f} s) / the project's way, which"
-            f" requires it ({seen[True][1]:.3f} s): {seen[False][0] / seen[True][1]:.0f}×   (target ≥ 30×, ≤ 0.25 s a page)"
+            f" requires it ({seen[True][1]:.3f} s): {seen[False][0] / seen[True][1]:.0f}×"
+            "   (target ≥ 30×, ≤ 0.25 s a page)"
         )
 
 
@@ -151,14 +154,13 @@ def school_build(label: str, repo: Path, out: Path, cache: Path, prs: Path | Non
     changed = []
     try:
         for i in range(runs):
-            text = re.sub(
-                r"^activity: (.*)$", lambda m: f"activity: {m.group(1)}（修订{i}）", original, count=1, flags=re.M
-            )
+            text = re.sub(r"^(activity: .*)$", rf"\g<1>（修订{i}）", original, count=1, flags=re.MULTILINE)
             target.write_text(text, encoding="utf-8")
             seconds, run = dekt("build", "--out", out, "--now", NOW, *extra, cwd=repo, env=env)
             changed.append(seconds)
         print(
-            f"   one claim changed ({runs} runs):    median {statistics.median(changed):7.1f} s   {rendered(run.stdout)}"
+            f"   one claim changed ({runs} runs):    median {statistics.median(changed):7.1f} s"
+            f"   {rendered(run.stdout)}"
         )
     finally:
         target.write_text(original, encoding="utf-8")
@@ -166,8 +168,9 @@ def school_build(label: str, repo: Path, out: Path, cache: Path, prs: Path | Non
 
 def _git(root: Path, *args: str, day: str = "2016-07-01") -> str:
     moment = f"{day}T10:00:00+08:00"
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_NAME": "bench",
-           "GIT_COMMITTER_EMAIL": "bench@example.invalid", "GIT_AUTHOR_DATE": moment, "GIT_COMMITTER_DATE": moment}  # fmt: skip
+    who = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_NAME": "bench",
+           "GIT_COMMITTER_EMAIL": "bench@example.invalid"}  # fmt: skip
+    env = {**os.environ, **who, "GIT_AUTHOR_DATE": moment, "GIT_COMMITTER_DATE": moment}
     return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -240,16 +243,19 @@ def after_one_batch(work: Path, students: int, batch: int) -> None:
         changed = {p.stem.split("-")[0] for p in files}  # file names start with the student id
         per = render_s / max(count, 1)
         print(
-            f"   one batch of {len(files)} new claims for {len(changed)} students, fresh clone, previous outputs restored:"
+            f"   one batch of {len(files)} new claims for {len(changed)} students,"
+            " fresh clone, previous outputs restored:"
         )
         print(
-            f"     PDFs rendered: {count} ({'exactly' if count == len(changed) else 'NOT'} the batch's students), kept {kept:,}"
+            f"     PDFs rendered: {count} ({'exactly' if count == len(changed) else 'NOT'} the batch's students),"
+            f" kept {kept:,}"
         )
         print(
             f"     whole build: {seconds:.1f} s, of which transcripts {render_s:.1f} s (renders and kept-file checks)"
         )
         print(
-            f"     target: ≤ 30 s plus the renders (≈ {count} × {per:.2f} s): {'met' if seconds <= 30 + render_s else 'NOT met'}"
+            f"     target: ≤ 30 s plus the renders (≈ {count} × {per:.2f} s):"
+            f" {'met' if seconds <= 30 + render_s else 'NOT met'}"
         )
     finally:
         # Put the benchmark's own scratch repository back as it was, so that a rerun starts again.
@@ -288,7 +294,8 @@ def main() -> None:
             _, gen = dekt("demo-data", "--students", args.students, "--seed", 2026, big, cwd=ROOT)
             stats = json.loads(gen.stdout)
             print(
-                f"   (generated {stats['students']:,} students, {stats['claims']:,} claims in {time.perf_counter() - t0:.0f} s)"
+                f"   (generated {stats['students']:,} students, {stats['claims']:,} claims"
+                f" in {time.perf_counter() - t0:.0f} s)"
             )
             school_build("3. generated school", big, work / "big-out", work / "fonts-big", None, max(1, args.runs // 2))
         if not args.skip_batch:

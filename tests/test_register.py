@@ -217,9 +217,10 @@ def test_the_register_holds_code_data_hash_pdf_hash_and_date_in_signed_commits(s
     assert {k: ones[0][k] for k in ("code", "issue_date", "pdf_sha256")} == {
         "code": first["code"], "issue_date": "2015-01-12", "pdf_sha256": first["pdf_sha256"]}  # fmt: skip
     assert len(ones[0]["data_sha256"]) == 64
-    log = subprocess.run(["git", "log", "--format=%G? %s", "--", REGISTER_DIR], cwd=origin, capture_output=True, text=True, check=True,
-                         env={**os.environ, "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "gpg.ssh.allowedSignersFile",
-                              "GIT_CONFIG_VALUE_0": str(origin / "rules/allowed_signers")}).stdout.split("\n")  # fmt: skip
+    config = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "gpg.ssh.allowedSignersFile",
+              "GIT_CONFIG_VALUE_0": str(origin / "rules/allowed_signers")}  # fmt: skip
+    log = subprocess.run(["git", "log", "--format=%G? %s", "--", REGISTER_DIR], cwd=origin, capture_output=True,
+                         text=True, check=True, env={**os.environ, **config}).stdout.split("\n")  # fmt: skip
     assert [line[:1] for line in log if line] == ["G", "G"]  # both register commits carry a good signature
 
 
@@ -260,7 +261,8 @@ def test_a_revoked_transcript_says_so(story, tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(story["origin"]), str(clone)], check=True)
     code = manifest(story["out3"])[TWO]["code"]
-    run = dekt(clone, "register", "--revoke", code, "--student", TWO, "--reason", "证明材料不实", "--sign", "--key", story["key"],
+    reason = ("--reason", "证明材料不实")
+    run = dekt(clone, "register", "--revoke", code, "--student", TWO, *reason, "--sign", "--key", story["key"],
                "--now", "2016-02-05", day="2016-02-05")  # fmt: skip
     assert run.returncode == 0, run.stderr
     out = tmp_path / "out"
@@ -324,7 +326,8 @@ def browser():
     from test_site import CHROMIUM
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                              "--disable-component-update", "--no-first-run"])  # fmt: skip
+        flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]  # fmt: skip
+        b = p.chromium.launch(executable_path=CHROMIUM, args=flags)
         yield b
         b.close()

@@ -44,7 +44,8 @@ def signed(tmp_path_factory):
     assert plain.returncode == 0, plain.stderr
     run = dekt("build", "--now", NOW, "--out", base / "signed", cwd=root, env=env)
     assert run.returncode == 0, run.stderr
-    return {"root": root, "base": base, "env": env, "ca": ca_pem, "other": other_pem, "other_p12": (str(other_p12), other_password.encode()),
+    forger = (str(other_p12), other_password.encode())
+    return {"root": root, "base": base, "env": env, "ca": ca_pem, "other": other_pem, "other_p12": forger,
             "plain": base / "plain", "out": base / "signed"}  # fmt: skip
 
 

@@ -196,19 +196,18 @@ def test_the_pdf_carries_the_data_and_shows_it(built):
 
 
 def test_items_the_caps_excluded_are_shown_as_not_counted(tmp_path):
-    # Volunteering counts at most 2 credits a year: three 24-hour activities give 1.5 each, one is left out.
-    files = {}
-    for i, day in enumerate(("2014-10-12", "2014-11-09", "2014-12-06")):
-        files[C + f"v{i}.yaml"] = helpers.claim_text(
-            "2014010001", activity=f"志愿服务第{i + 1}期", category="volunteering", role=None, hours="24",
-            date=day, registered="2014-12-20", evidence=f"签到表 {i}",
-        )  # fmt: skip
+    # Research is the only capped module (10 credits over the study period, rules/credits): the corpus case gives
+    # 2014010003 a 6-credit and a 4-credit result first, so a later 0.5-credit third prize does not fit and is shown,
+    # struck through, with the reason (tests/corpus/claims/credits_over_research_cap*.yaml say the same).
+    corpus = Path(__file__).parent / "corpus/claims"
+    files = {C + p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.glob("credits_over_research_cap*.yaml"))}
     root = helpers.make_repo(tmp_path, files=files)
-    assert dekt("transcript", "2014010001", "-o", tmp_path / "t.pdf", "--now", NOW, cwd=root).returncode == 0
+    run = dekt("transcript", "2014010003", "-o", tmp_path / "t.pdf", "--now", NOW, cwd=root)
+    assert run.returncode == 0, run.stderr
     flat = compact(page_text(tmp_path / "t.pdf"))
     data = json.loads(PdfReader(tmp_path / "t.pdf").attachments[canonical.ATTACHMENT_NAME][0])
     out = [it for it in data["items"] if not it["counted"]]
-    assert [it["activity"] for it in out] == ["志愿服务第2期", "志愿服务第3期"]  # 1.5 counts; 1.5 more would pass 2
+    assert [it["activity"] for it in out] == ["校学科竞赛"]
     for it in out:
         assert compact(f"{it['activity']}未计入：{it['excluded_why'].split(' (')[0]}") in flat
 
