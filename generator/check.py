@@ -65,6 +65,7 @@ class _Checker:
         self.roster = roster
         self.locator = Locator(root)
         self.problems: list[Diagnostic] = []
+        self.archived_files: frozenset[str] = frozenset()  # claim files as the archive has them (dekt.custody)
         self.scores: dict[tuple, Score | list[Problem]] = {}
         self.window = lru_cache(maxsize=None)(rules.window_for)
         self.year = lru_cache(maxsize=None)(rules.academic_year)
@@ -150,7 +151,8 @@ class _Checker:
         if folder:
             if folder[0] != year:
                 self.report(e, "DK308", "date", date=e.date, actual=year, expected=folder[0])
-            if student and student.department != folder[1]:
+            # An archived claim stays where it was reviewed when its student later changes department.
+            if student and student.department != folder[1] and e.file not in self.archived_files:
                 self.report(e, "DK302", "student", student=e.student, actual=student.department, expected=folder[1])
         if student:
             period = self.period(student.enrollment_year)
