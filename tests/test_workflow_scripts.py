@@ -6,14 +6,17 @@ as the API does now and then; a step that hits such a failure must fail, never p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import GIT_ENV, claim_text, git
+from helpers import GIT_ENV, ROSTER, claim_text, git
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / ".github" / "scripts"
@@ -93,7 +96,8 @@ def forge(repo_factory, tmp_path):
     return ci, home, heads
 
 
-def run(script, ci, home, *args, fail_at=None):
+def script_env(home, fail_at=None, extra=None) -> dict:
+    """The environment the workflow gives the scripts: the stand-in gh first on PATH, the forge's key."""
     env = {
         **os.environ,
         "PATH": f"{FAKE}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
@@ -106,12 +110,22 @@ def run(script, ci, home, *args, fail_at=None):
         "DEKT_CUSTODY_CACHE": str(home / "custody-cache"),
         **{k: v for k, v in GIT_ENV.items() if k.endswith(("_NAME", "_EMAIL"))},
     }
+    env.update(extra or {})  # a test's own setting (DEKT_OUT, DEKT_FONT_CACHE) wins
     env.pop("FAKE_GH_FAIL_AT", None)
     if fail_at:
         env["FAKE_GH_FAIL_AT"] = str(fail_at)
-    return subprocess.run(
-        [str(SCRIPTS / script), *args], cwd=ci, env=env, capture_output=True, text=True, check=False, timeout=300
-    )
+    return env
+
+
+def run(script, ci, home, *args, fail_at=None, env=None):
+    return subprocess.run([str(SCRIPTS / script), *args], cwd=ci, env=script_env(home, fail_at, env),
+                          capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
+
+
+def dekt(where, home, *args, env=None):
+    """A dekt command as academic affairs or the publish workflow runs it, with the scripts' environment."""
+    return subprocess.run([str(BIN / "dekt"), *map(str, args)], cwd=where, env=script_env(home, extra=env),
+                          capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
 
 
 def calls(home):
@@ -183,20 +197,110 @@ def origin_main(ci) -> str:
     return git(ci, "ls-remote", "origin", "refs/heads/main").split()[0]
 
 
-def test_merge_merges_a_passing_pull_request_signed_pushes_it_and_starts_publish(forge):
+def verified(ci, commit) -> bool:
+    """``git verify-commit`` against the archive's allowed signers: a good signature by academic affairs' key."""
+    cmd = ["git", "-c", "gpg.ssh.allowedSignersFile=rules/allowed_signers", "verify-commit", commit]
+    check = subprocess.run(cmd, cwd=ci, capture_output=True, text=True)
+    return check.returncode == 0 and 'Good "git" signature for jwc-wang@donghai.edu.cn' in check.stderr
+
+
+def register_added(ci, old, new) -> list[dict]:
+    """The register lines commit ``new`` added over ``old`` (records/register/*.jsonl, one JSON object a line)."""
+    diff = git(ci, "diff", "--no-color", "-U0", old, new, "--", "records/register")
+    return [json.loads(line[1:]) for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+
+
+def test_merge_merges_a_passing_pull_request_signed_registers_it_pushes_both_and_starts_publish(forge):
     ci, home, heads = forge
     before = origin_main(ci)
     done = run("merge.sh", ci, home, "7")
     assert done.returncode == 0, done.stdout + done.stderr
-    merge = origin_main(ci)  # pushed: the origin's default branch is the signed merge
+    # Pushed once, two commits: the signed merge, then the signed register commit on top of it.
+    head = origin_main(ci)
     git(ci, "fetch", "-q", "origin")
+    merge = git(ci, "rev-parse", f"{head}^1").strip()
+    assert git(ci, "rev-list", "--parents", "-n1", head).split() == [head, merge]
     assert git(ci, "rev-parse", f"{merge}^1", f"{merge}^2").split() == [before, heads[7][0]]
-    cmd = ["git", "-c", "gpg.ssh.allowedSignersFile=rules/allowed_signers", "verify-commit", merge]
-    verify = subprocess.run(cmd, cwd=ci, capture_output=True, text=True)
-    assert verify.returncode == 0 and 'Good "git" signature for jwc-wang@donghai.edu.cn' in verify.stderr
+    assert verified(ci, merge) and verified(ci, head)
     assert "Dekt-PR: 7" in git(ci, "log", "-1", "--format=%B", merge)
+    assert f"Registers: {merge}" in git(ci, "log", "-1", "--format=%B", head)
+    touched = git(ci, "diff-tree", "--no-commit-id", "--name-only", "-r", head).split()
+    assert touched and all(p.startswith("records/register/") and p.endswith(".jsonl") for p in touched)
+    # No register before this merge, so every transcript the build issued is new: one per student on the roster
+    # (helpers.ROSTER: 8 students, graduates included — a graduate's transcript is issued too).
+    added = register_added(ci, merge, head)
+    assert sorted(a["student"] for a in added) == sorted(row[0] for row in ROSTER)
     assert not any(c[:2] == ["pr", "merge"] for c in calls(home))  # merged here, signed; not by the forge
     assert calls(home)[-1] == ["workflow", "run", "publish.yml", "--ref", "main"]
+
+
+def register_main(ci, home, out):
+    """Academic affairs registered what main issued before the batch (build into ``out``, ``dekt register
+    --sign``) and pushed it: a signed register commit on origin's main."""
+    for args in (("build", "--out", out), ("register", "--from", out, "--sign", "--key", home.parent / "jwc")):
+        done = dekt(ci, home, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    git(ci, "push", "-q", "origin", "HEAD:refs/heads/main")
+
+
+def test_merge_registers_exactly_the_batchs_students_and_a_fresh_clone_validates_signed(forge, tmp_path):
+    ci, home, heads = forge
+    restored = tmp_path / "previous"  # the previous private outputs, as the workflow restores them
+    register_main(ci, home, restored)
+    before = origin_main(ci)
+    codes_before = {a["student"]: a["record"]["code"] for a in register_added(ci, f"{before}^1", before)}
+    # The batch of #7 is one claim file; read by hand in forge(): club-7.yaml, a club leader's claim of 2014010001.
+    # Nothing else changes in the merge, so 2014010001 is the only student whose transcript is issued anew.
+    batch = {"2014010001"}
+    claim = git(ci, "show", f"{heads[7][0]}:{heads[7][1]}")
+    assert "student: 2014010001\n" in claim and "activity: 摄影协会（2014-2015 学年）\n" in claim
+    done = run("merge.sh", ci, home, "7", env={"DEKT_OUT": str(restored)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The previous outputs were restored: only the batch's student is rendered, the other 7 are kept.
+    assert "1 份生成 rendered, 7 份未变 unchanged" in done.stdout
+    head = origin_main(ci)
+    git(ci, "fetch", "-q", "origin")
+    merge = git(ci, "rev-parse", f"{head}^1").strip()
+    assert git(ci, "rev-parse", f"{merge}^1", f"{merge}^2").split() == [before, heads[7][0]]
+    assert verified(ci, merge) and verified(ci, head)
+    added = register_added(ci, merge, head)
+    assert {a["student"] for a in added} == batch and len(added) == 1
+    record = added[0]["record"]
+    assert record["code"] != codes_before["2014010001"]  # a new transcript, not the registered one again
+    # Its date is the merge's (the last certified change to the record), in the school's zone, Asia/Shanghai.
+    merged_at = datetime.fromtimestamp(int(git(ci, "log", "-1", "--format=%ct", merge)), ZoneInfo("Asia/Shanghai"))
+    assert record["issue_date"] == merged_at.date().isoformat()
+    assert [(it["activity"], it["certified"]["pr"]) for it in record["items"]] == [("摄影协会（2014-2015 学年）", 7)]
+    # A fresh clone of origin, as publish checks it out: custody in signed mode, everything certified.
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(git(ci, "remote", "get-url", "origin").strip()), str(fresh))
+    cache = {"DEKT_CUSTODY_CACHE": str(tmp_path / "fresh-custody-cache")}  # no verdict carried over
+    checked = dekt(fresh, home, "validate", env=cache)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "UNSIGNED MODE" not in checked.stdout + checked.stderr
+    # Publish's build from nothing issues what the merge registered: nothing left unregistered, the same PDF bytes.
+    built = dekt(fresh, home, "build", "--out", tmp_path / "publish", env=cache)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert "本次有 0 份尚未登记 not yet registered" in built.stdout
+    pdf = (tmp_path / "publish/private/transcripts/2014010001.pdf").read_bytes()
+    assert hashlib.sha256(pdf).hexdigest() == record["pdf_sha256"]
+    # And registering again finds nothing new: it exits 0 and commits nothing.
+    again = dekt(fresh, home, "register", "--from", tmp_path / "publish", "--sign", "--key", home.parent / "jwc",
+                 env=cache)  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "无改动 nothing" in again.stdout and git(fresh, "rev-parse", "HEAD").strip() == head
+
+
+def test_a_failing_build_after_the_merge_pushes_nothing(forge, tmp_path):
+    ci, home, _ = forge
+    before = origin_main(ci)
+    blocker = tmp_path / "a-file"  # the font cache's folder cannot be made under a file, whoever runs the test
+    blocker.write_text("")
+    done = run("merge.sh", ci, home, "7", env={"DEKT_FONT_CACHE": str(blocker / "fonts")})
+    assert done.returncode != 0
+    assert "合并后的构建失败，合并未推送" in done.stderr and "the merge is not pushed" in done.stderr
+    assert "Dekt-PR: 7" in git(ci, "log", "-1", "--format=%B")  # it failed after the signed merge, in the build
+    assert origin_main(ci) == before and not any(c[:2] == ["workflow", "run"] for c in calls(home))
 
 
 def test_merge_refuses_a_pull_request_the_gate_does_not_pass(forge):
