@@ -76,11 +76,13 @@ def secret_for(root: Path, environ=os.environ) -> str | None:
     if given:
         if len(given) < MIN_SECRET:
             raise DektError(
-                f"{SECRET_ENV} 太短（至少 {MIN_SECRET} 个字符）({SECRET_ENV} is too short: at least {MIN_SECRET} characters)"
+                f"{SECRET_ENV} 太短（至少 {MIN_SECRET} 个字符）"
+                f"({SECRET_ENV} is too short: at least {MIN_SECRET} characters)"
             )
         if given == DEMO_SECRET and not (root / DEMO_MARKER).is_dir():
             raise DektError(
-                f"{SECRET_ENV} 是演示用的公开密钥，不能用于真实数据 (the demo's public secret cannot be used for real data)"
+                f"{SECRET_ENV} 是演示用的公开密钥，不能用于真实数据 "
+                "(the demo's public secret cannot be used for real data)"
             )
         return given
     return DEMO_SECRET if (root / DEMO_MARKER).is_dir() else None

@@ -18,16 +18,16 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .check import Checked, check_repository
-from .custody import banner, for_transcript, refuse_work_tree
-from .files import write_atomic
 from . import output
 from .access import FOLDER as ACCESS_FOLDER
 from .access import access_records, notice_items, write_access_lists
+from .check import Checked, check_repository
+from .custody import banner, for_transcript, refuse_work_tree
+from .files import write_atomic
+from .ledger_view import ledger_data
 from .notice import load_prs, notice_batches, notice_json
 from .output import check_out
 from .provenance import provenance_index
-from .ledger_view import ledger_data
 from .report import human
 from .scoring import fmt
 from .site.private import private_lists, write_private
@@ -58,7 +58,8 @@ def summary(checked: Checked) -> str:
     capped = sum(1 for l in ledgers.values() if l.capped)
     yls = sum(1 for l in ledgers.values() for c in l.completions if c.complete)
     lines = [
-        f"{rules.school.institution.name}：{len(checked.roster)} 名学生，{len(checked.records.files)} 个申报文件，{entries} 条申报",
+        f"{rules.school.institution.name}：{len(checked.roster)} 名学生，"
+        f"{len(checked.records.files)} 个申报文件，{entries} 条申报",
         f"({len(checked.roster)} students, {len(checked.records.files)} claim files, {entries} claims)",
     ]
     for m, credits in modules.items():
@@ -89,7 +90,9 @@ def _provenance(root: Path) -> dict:
     return provenance_index(root) if inside.returncode == 0 else {}
 
 
-def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = None, now: datetime | None = None) -> int:
+def build(
+    root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = None, now: datetime | None = None
+) -> int:
     """Check everything; only when nothing is wrong, compute and write the outputs. Return the exit code.
 
     ``prs`` is the open pull requests as the forge reports them (for the notice list); ``now`` the moment
@@ -117,13 +120,18 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     official = {sid: for_transcript(d) for sid, d in data.items()}  # no pending or uncertified item is issued
     # Each transcript is dated by the last certified change to its student's record, not by this build.
     roster_day = register.roster_date(root, tz)
-    dates = {sid: canonical.record_date(d, provenance, tz, roster_date=roster_day, fallback=issued) for sid, d in official.items()}
+    dates = {
+        sid: canonical.record_date(d, provenance, tz, roster_date=roster_day, fallback=issued)
+        for sid, d in official.items()
+    }
     issued_before = register.load(root, checked.custody)  # read, never written, by the build
     with output.locked(out):
         stage = output.begin(out)
         try:
             write_atomic(stage.private / "ledgers.json", _ledgers_json(data))
-            written = write_transcripts(rules, official, stage.folder, dates, root, previous=stage.current("private") / "transcripts")
+            written = write_transcripts(
+                rules, official, stage.folder, dates, root, previous=stage.current("private") / "transcripts"
+            )
             write_atomic(stage.private / register.BUILD_INFO, json.dumps({"commit": register.head_commit(root)}) + "\n")
             sealed = register.sealed_records(issued_before, written.current)
             lists = private_lists(rules, checked.ledgers, issued)
@@ -146,20 +154,33 @@ def build(root: Path, out: Path, *, use_cache: bool = True, prs: Path | None = N
     if warnings:
         print(f"  警告 warnings: {warnings}（dekt validate 查看详情 / see dekt validate）")
     on_notice = sum(len(b["entries"]) for b in batches)
-    print(f"  公示中 on notice: {len(batches)} 批 batches, {on_notice} 条 claims (as of {decided_at.isoformat(timespec='minutes')})")
+    print(
+        f"  公示中 on notice: {len(batches)} 批 batches, {on_notice} 条 claims"
+        f" (as of {decided_at.isoformat(timespec='minutes')})"
+    )
     print(f"  签发日期 build date: {issued}; 已归档申报的来源 provenance of archived claims: {len(provenance)} files")
-    print(f"  成绩单 transcripts: {written.rendered} 份生成 rendered, {written.kept} 份未变 unchanged, "
-          f"{written.removed} 份删除 removed（{written.seconds:.1f} s）→ {out / 'private' / 'transcripts'}")
+    print(
+        f"  成绩单 transcripts: {written.rendered} 份生成 rendered, {written.kept} 份未变 unchanged, "
+        f"{written.removed} 份删除 removed（{written.seconds:.1f} s）→ {out / 'private' / 'transcripts'}"
+    )
     waiting = register.unregistered(issued_before, written.current)
-    print(f"  签发登记 register: {len(issued_before.entries)} 份已登记 registered; 本次有 {len(waiting)} 份尚未登记 not yet"
-          f" registered（dekt register --from {out}）")
+    print(
+        f"  签发登记 register: {len(issued_before.entries)} 份已登记 registered; "
+        f"本次有 {len(waiting)} 份尚未登记 not yet registered（dekt register --from {out}）"
+    )
     for file, why in issued_before.ignored:
         print(f"  ! 签发登记 {file} 未采用 (left out of the register): {why}")
     print(f"  名单 lists (at-risk, ranking): {len(lists)} 个 CSV files → {out / 'private'}")
     if access is None:
         print("  我的第二课堂 self-view: 未设置 DEKT_ACCESS_SECRET，未生成 (no access secret set; not built)")
     else:
-        print(f"  我的第二课堂 self-view: {access.students} 条加密记录 sealed records, 访问码名单 code lists → {out / 'private' / 'access'}")
-    print(f"公开站点 public site: {site.pages} 页 pages, {site.records} 条验证记录 sealed records（{site.seconds:.1f} s）→ {out / 'site'}")
+        print(
+            f"  我的第二课堂 self-view: {access.students} 条加密记录 sealed records, "
+            f"访问码名单 code lists → {out / 'private' / 'access'}"
+        )
+    print(
+        f"公开站点 public site: {site.pages} 页 pages, {site.records} 条验证记录 sealed records"
+        f"（{site.seconds:.1f} s）→ {out / 'site'}"
+    )
     print(f"私有输出 private outputs → {out / 'private'}")
     return 0

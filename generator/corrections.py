@@ -52,7 +52,9 @@ def _archived_on(target: str, records: Records, added_on: dict[str, str]) -> dat
     return max(date.fromisoformat(day), registered) if day else registered
 
 
-def windows(rules: Rules, records: Records, amended: dict[str, tuple[Amendment, str]], added_on: dict[str, str], module_of) -> dict[str, CorrectionWindow]:
+def windows(
+    rules: Rules, records: Records, amended: dict[str, tuple[Amendment, str]], added_on: dict[str, str], module_of
+) -> dict[str, CorrectionWindow]:
     """The correction window of each amendment record (keyed by the record's file)."""
     out = {}
     for target, (_a, by) in amended.items():
@@ -66,7 +68,13 @@ def windows(rules: Rules, records: Records, amended: dict[str, tuple[Amendment, 
     return out
 
 
-def problems(root: Path, rules: Rules, records: Records, amended: dict[str, tuple[Amendment, str]], windows_by: dict[str, CorrectionWindow]) -> list[Diagnostic]:
+def problems(
+    root: Path,
+    rules: Rules,
+    records: Records,
+    amended: dict[str, tuple[Amendment, str]],
+    windows_by: dict[str, CorrectionWindow],
+) -> list[Diagnostic]:
     """DK420 (students changed), DK421 (academic year changed), DK422 (a revocation outside its window),
     DK423 (revoking a claim of a year without rules) and DK701 (a reason the font cannot print)."""
     out: list[Diagnostic] = []
@@ -82,12 +90,28 @@ def problems(root: Path, rules: Rules, records: Records, amended: dict[str, tupl
             mine = records.files[by].entries
             before, after = sorted({e.student for e in original}), sorted({e.student for e in mine})
             if mine and before != after:
-                out.append(diag("DK420", by, mine[0].line, mine[0].col, expected="、".join(before), actual="、".join(after)))
+                out.append(
+                    diag("DK420", by, mine[0].line, mine[0].col, expected="、".join(before), actual="、".join(after))
+                )
             moved = next((e for e in mine if rules.academic_year(e.date) != year), None)
             if moved is not None:
-                out.append(diag("DK421", by, *_at(doc, "date", a), expected=year, date=moved.date, actual=rules.academic_year(moved.date)))
+                out.append(
+                    diag(
+                        "DK421",
+                        by,
+                        *_at(doc, "date", a),
+                        expected=year,
+                        date=moved.date,
+                        actual=rules.academic_year(moved.date),
+                    )
+                )
         window, registered = windows_by.get(by), _date(data.get("registered"))
-        if a.kind == "revokes" and window and registered and not (window.closes and window.opens <= registered <= window.closes):
+        if (
+            a.kind == "revokes"
+            and window
+            and registered
+            and not (window.closes and window.opens <= registered <= window.closes)
+        ):
             out.append(diag("DK422", by, *_at(doc, "registered", a), registered=registered, window=window.label))
         for ch in fonts.missing(a.reason or "", covered) if covered is not None else ():
             face = rules.school.transcript.font.face

@@ -24,26 +24,55 @@ from .scoring import Score, fmt, score
 
 COHORTS = (2012, 2013, 2014)
 SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
 )
 DOUBLE_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方")
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉婷雪琳晨宇欣怡子涵浩然思远梓轩雨彤一诺佳琪俊杰嘉怡博文"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉婷雪琳晨宇欣怡子涵浩然思远梓轩雨彤一诺佳琪俊杰嘉怡博文"
+)
 # Names a font must not lose: characters outside the common set, one (𠮷) outside the BMP.
 RARE = "𠮷堃喆彧珺龑赟昇玥淼犇翀熠"
 
-VOLUNTEER_EVENTS = ("国际进口博览会志愿服务", "海关博物馆志愿讲解", "社区防疫志愿服务", "口岸开放日志愿者", "敬老院关爱行动", "马拉松赛事志愿者", "图书馆整理志愿服务", "无偿献血宣传活动")
+VOLUNTEER_EVENTS = (
+    "国际进口博览会志愿服务",
+    "海关博物馆志愿讲解",
+    "社区防疫志愿服务",
+    "口岸开放日志愿者",
+    "敬老院关爱行动",
+    "马拉松赛事志愿者",
+    "图书馆整理志愿服务",
+    "无偿献血宣传活动",
+)
 ARTS_EVENTS = ("校园运动会", "“一二·九”合唱比赛", "校园十佳歌手大赛", "大学生艺术展演", "篮球联赛", "诗词大会")
-IDEOLOGICAL_EVENTS = ("主题团日活动", "青年大学习专题报告", "国家安全教育讲座", "爱国主义教育基地参观", "“五四”青年座谈会")
+IDEOLOGICAL_EVENTS = (
+    "主题团日活动",
+    "青年大学习专题报告",
+    "国家安全教育讲座",
+    "爱国主义教育基地参观",
+    "“五四”青年座谈会",
+)
 EXTENSION_EVENTS = ("素质拓展训练营", "户外定向越野", "团队协作拓展")
 CLUBS = ("辩论社", "青年志愿者协会", "模拟海关社", "英语角", "摄影协会", "国标舞社", "法律援助社", "物流创新社")
 COMPETITIONS = {
     "challenge_cup": ("“挑战杯”大学生课外学术科技作品竞赛", "“挑战杯”大学生创业计划竞赛"),
-    "innovation_training": ("大学生创新创业训练计划项目：跨境电商通关效率研究", "大学生创新创业训练计划项目：口岸风险布控模型", "大学生创新创业训练计划项目：保税物流成本分析"),
-    "subject_competition": ("全国大学生英语竞赛", "全国大学生数学建模竞赛", "全国大学生物流设计大赛", "模拟法庭辩论赛", "国际贸易单证技能竞赛", "大学生报关技能大赛"),
+    "innovation_training": (
+        "大学生创新创业训练计划项目：跨境电商通关效率研究",
+        "大学生创新创业训练计划项目：口岸风险布控模型",
+        "大学生创新创业训练计划项目：保税物流成本分析",
+    ),
+    "subject_competition": (
+        "全国大学生英语竞赛",
+        "全国大学生数学建模竞赛",
+        "全国大学生物流设计大赛",
+        "模拟法庭辩论赛",
+        "国际贸易单证技能竞赛",
+        "大学生报关技能大赛",
+    ),
     "research_project": ("海关监管模式比较研究", "自贸区贸易便利化调查", "知识产权边境保护研究"),
     "paper": ("论跨境电商零售进口监管", "原产地规则对出口的影响", "国际物流通道韧性评估"),
     "academic_forum": ("大学生海关论坛", "长三角大学生学术论坛", "青年学者国际贸易论坛"),
-}  # fmt: skip
+}
 PROFESSIONAL = {
     "customs_internship": ("直属海关暑期实习", "口岸查验科实习", "海关技术中心实习"),
     "survey_report": ("自贸区企业通关调研报告", "口岸营商环境调研报告", "跨境电商园区实践调研"),
@@ -56,7 +85,7 @@ DEPARTMENT_RESEARCH = ("系部学术沙龙", "系部专业知识竞赛", "系部
 
 def _quote(text: str) -> str:
     """A YAML scalar for ``text``: plain when safe, otherwise JSON's double quotes (valid YAML)."""
-    if text and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n") and text.strip() == text and not text[0] in "-?":
+    if text and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n") and text.strip() == text and text[0] not in "-?":
         return text
     return json.dumps(text, ensure_ascii=False)
 
@@ -150,7 +179,9 @@ class _School:
     # -- claims
 
     def add(self, claim: _Claim) -> None:
-        claim.people = [p for p in claim.people if (p["student"], claim.category, claim.activity, claim.day) not in self.taken]
+        claim.people = [
+            p for p in claim.people if (p["student"], claim.category, claim.activity, claim.day) not in self.taken
+        ]
         if not claim.people:
             return
         for p in claim.people:
@@ -191,7 +222,9 @@ class _School:
                             evidence=self._evidence("签到表"), organizer="院团委",
                         )  # fmt: skip
                         if category == "volunteering":
-                            claim.people = [{"student": s.id, "hours": rng.choice((4, 6, 8, 10, 12, 16, 20, 24))} for s in chosen]
+                            claim.people = [
+                                {"student": s.id, "hours": rng.choice((4, 6, 8, 10, 12, 16, 20, 24))} for s in chosen
+                            ]
                         elif category == "arts_sports":
                             claim.level = rng.choice(("school", "school", "department"))
                             claim.award = "participation"
@@ -246,9 +279,17 @@ class _School:
                 reg = self._registered(day, "quality")
                 if reg is None:
                     continue
-                claim = _Claim(f"{cohort}级新生军事训练", "military_training", day, reg, f"{CLAIMS_DIR}/{year}/{dept}",
-                               self._slug(f"{dept}-{day}-military-training"), award="pass", evidence=self._evidence("军训考核表"),
-                               organizer="学生工作部")  # fmt: skip
+                claim = _Claim(
+                    f"{cohort}级新生军事训练",
+                    "military_training",
+                    day,
+                    reg,
+                    f"{CLAIMS_DIR}/{year}/{dept}",
+                    self._slug(f"{dept}-{day}-military-training"),
+                    award="pass",
+                    evidence=self._evidence("军训考核表"),
+                    organizer="学生工作部",
+                )
                 claim.people = [{"student": s.id} for s in members]
                 for p in self.rng.sample(claim.people, max(1, len(claim.people) // 10)):
                     p["award"] = "excellent"
@@ -261,7 +302,13 @@ class _School:
         for year in years:
             if rng.random() < 0.5 and "clubs" in self._version(year).categories:
                 day = self._day(year, 1)
-                self._single(student, "clubs", f"{rng.choice(CLUBS)}（{year} 学年）", day, role=rng.choice(("leader", "member", "member")))
+                self._single(
+                    student,
+                    "clubs",
+                    f"{rng.choice(CLUBS)}（{year} 学年）",
+                    day,
+                    role=rng.choice(("leader", "member", "member")),
+                )
         research = {"none": 0, "some": rng.choice((1, 1, 2)), "star": rng.randint(7, 10)}[profile]
         for _ in range(research):
             year = rng.choice(years)
@@ -269,7 +316,11 @@ class _School:
             version = self._version(year)
             if category not in version.categories:
                 continue
-            level = rng.choice(self._table_keys(category, year)) if profile != "star" else rng.choice(("national", "provincial"))
+            level = (
+                rng.choice(self._table_keys(category, year))
+                if profile != "star"
+                else rng.choice(("national", "provincial"))
+            )
             if level not in version.categories[category].table:
                 level = next(iter(version.categories[category].table))
             award = rng.choice(self._table_keys(category, year, level))
@@ -289,7 +340,13 @@ class _School:
             year = rng.choice(years)
             if "department_research" in self._version(year).categories:
                 award = rng.choice(self._table_keys("department_research", year))
-                self._single(student, "department_research", f"{year[:4]}年{rng.choice(DEPARTMENT_RESEARCH)}", self._day(year), award=award)
+                self._single(
+                    student,
+                    "department_research",
+                    f"{year[:4]}年{rng.choice(DEPARTMENT_RESEARCH)}",
+                    self._day(year),
+                    award=award,
+                )
         for year in years[2:] if student.enrollment_year < 2014 else years[1:]:
             for category, names in PROFESSIONAL.items():
                 if category not in self._version(year).categories or rng.random() > 0.4:
@@ -316,10 +373,20 @@ class _School:
         reg = self._registered(day, module)
         if reg is None:
             return
-        claim = _Claim(activity, category, day, reg, f"{CLAIMS_DIR}/{year}/{student.department}",
-                       self._slug(f"{student.id}-{category}-{day}"), level=fields.get("level"), award=fields.get("award"),
-                       evidence=self._evidence("证明"), advisor=fields.get("advisor"),
-                       credit_class=fields.get("credit_class"), single=True)  # fmt: skip
+        claim = _Claim(
+            activity,
+            category,
+            day,
+            reg,
+            f"{CLAIMS_DIR}/{year}/{student.department}",
+            self._slug(f"{student.id}-{category}-{day}"),
+            level=fields.get("level"),
+            award=fields.get("award"),
+            evidence=self._evidence("证明"),
+            advisor=fields.get("advisor"),
+            credit_class=fields.get("credit_class"),
+            single=True,
+        )
         person = {"student": student.id}
         if fields.get("role"):
             person["role"] = fields["role"]
@@ -328,7 +395,9 @@ class _School:
             claim.credits = self._credits(claim, person, year)
         self.add(claim)
 
-    def _team(self, leader: Student, mates: list[Student], category, activity, day, level, award, roles, advisor) -> None:
+    def _team(
+        self, leader: Student, mates: list[Student], category, activity, day, level, award, roles, advisor
+    ) -> None:
         year = self.rules.academic_year(day)
         reg = self._registered(day, self._version(year).categories[category].module)
         if reg is None:
@@ -362,7 +431,12 @@ class _School:
 
 
 def _render(claim: _Claim) -> str:
-    lines = [f"activity: {_quote(claim.activity)}", f"category: {claim.category}", f"date: {claim.day}", f"registered: {claim.registered}"]
+    lines = [
+        f"activity: {_quote(claim.activity)}",
+        f"category: {claim.category}",
+        f"date: {claim.day}",
+        f"registered: {claim.registered}",
+    ]
     for key in ("level", "award", "credit_class", "advisor", "organizer", "evidence"):
         value = getattr(claim, key)
         if value is not None:
@@ -387,7 +461,9 @@ def generate(source: Path, out: Path, *, students: int, seed: int) -> dict:
         raise DektError("--students 至少为 1 (--students must be at least 1)")
     rules, problems = load_rules(source)
     if rules is None:
-        raise DektError("源仓库的规则无法加载，请先运行 dekt validate (the source rules do not load; run dekt validate)")
+        raise DektError(
+            "源仓库的规则无法加载，请先运行 dekt validate (the source rules do not load; run dekt validate)"
+        )
     school = _School(rules, random.Random(seed), students)
     school.generate()
     out.mkdir(parents=True, exist_ok=True)

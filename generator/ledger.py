@@ -52,12 +52,17 @@ class Item(NamedTuple):
         if self.custody == "pending":
             return "待归档 pending：尚未经教务处签名合并，不计入、不上成绩单 (not yet archived by a signed merge)"
         if self.custody == "uncertified":
-            return "未经认定 not certified：来自未经教务处签名的提交，不计入 (from a commit academic affairs did not sign)"
+            return (
+                "未经认定 not certified：来自未经教务处签名的提交，不计入 (from a commit academic affairs did not sign)"
+            )
         if self.amended == "revokes":
             return f"已撤销 revoked（{self.amended_by}）：{self.amend_reason}"
         if self.amended == "corrects":
             return f"已更正 corrected（见 {self.amended_by}）：{self.amend_reason}"
-        return f"超出“{self.cap_name}”上限 {fmt(self.cap_limit)} 学分，按重要性排序后未计入 (over the cap of {fmt(self.cap_limit)})"
+        return (
+            f"超出“{self.cap_name}”上限 {fmt(self.cap_limit)} 学分，按重要性排序后未计入 "
+            f"(over the cap of {fmt(self.cap_limit)})"
+        )
 
     def importance(self) -> tuple:
         """Sort key of the cap order: most important first (see the module docstring)."""
@@ -138,7 +143,10 @@ def _apply_cap(items: list[Item], selected: list[int], cap_id: str, cap_name: st
 
 
 def compute_ledger(
-    student: Student, scored: list[tuple[Entry, Score]], rules: Rules, amended: list[tuple[Entry, Score, object]] = (),
+    student: Student,
+    scored: list[tuple[Entry, Score]],
+    rules: Rules,
+    amended: list[tuple[Entry, Score, object]] = (),
     held: list[tuple[Entry, Score, str]] = (),
 ) -> Ledger:
     """Build the ledger of one student from their scored entries (and those later corrected or revoked, and
@@ -149,7 +157,15 @@ def compute_ledger(
     cohort = governing.rules
     items = sorted(
         (
-            Item(e, rules.academic_year(e.date), s.module, s.credits, s.rule, level_rank=s.level_rank, award_rank=s.award_rank)
+            Item(
+                e,
+                rules.academic_year(e.date),
+                s.module,
+                s.credits,
+                s.rule,
+                level_rank=s.level_rank,
+                award_rank=s.award_rank,
+            )
             for e, s in scored
         ),
         key=lambda it: (it.entry.date, it.entry.file, it.entry.index or 0),
@@ -160,12 +176,13 @@ def compute_ledger(
         for e, s, (a, by) in amended
     ]  # fmt: skip
     withdrawn += [
-        Item(e, rules.academic_year(e.date), s.module, s.credits, s.rule, counted=False, custody=state) for e, s, state in held
+        Item(e, rules.academic_year(e.date), s.module, s.credits, s.rule, counted=False, custody=state)
+        for e, s, state in held
     ]
     # Caps per academic year, each year by its own version, then the study-period caps of the governing version.
     for year in sorted({it.year for it in items}):
         version = rules.version_for(year)
-        for cap_id, cap in (version.rules.caps.items() if version else ()):
+        for cap_id, cap in version.rules.caps.items() if version else ():
             if cap.scope == "academic_year":
                 chosen = [i for i, it in enumerate(items) if it.year == year and it.counted and _capped(it, cap)]
                 _apply_cap(items, chosen, cap_id, cap.name, cap.max)
@@ -185,7 +202,8 @@ def compute_ledger(
             totals[c.module] = totals.get(c.module, Decimal(0)) + c.credits
     names = {m: mod.name for v in rules.versions for m, mod in v.rules.modules.items()}
     modules = tuple(
-        ModuleTotal(m, names.get(m, m), credits, cohort.graduation.modules.get(m, Decimal(0))) for m, credits in totals.items()
+        ModuleTotal(m, names.get(m, m), credits, cohort.graduation.modules.get(m, Decimal(0)))
+        for m, credits in totals.items()
     )
     return Ledger(
         student=student,

@@ -24,7 +24,9 @@ def ledger_text(ledger: Ledger, rules: Rules) -> str:
         "",
     ]
     for module in ledger.modules:
-        out.append(f"【{module.name}】 {fmt(module.credits)} 学分（毕业要求 {fmt(module.required)}）{_mark(module.met)}")
+        out.append(
+            f"【{module.name}】 {fmt(module.credits)} 学分（毕业要求 {fmt(module.required)}）{_mark(module.met)}"
+        )
         for it in (i for i in ledger.items if i.module == module.id):
             e = it.entry
             line = f"  {e.date}  {e.activity}  {it.rule}"
@@ -38,7 +40,8 @@ def ledger_text(ledger: Ledger, rules: Rules) -> str:
             required = len(c.required_done) + len(c.required_missing)
             state = f"已结业 → {fmt(c.credits)}" if c.complete else "未结业 → 0"
             out.append(
-                f"  {c.name}：必修 {len(c.required_done)}/{required}，选修积分 {fmt(c.elective_points)}/{fmt(c.min_elective_points)}，{state}"
+                f"  {c.name}：必修 {len(c.required_done)}/{required}，"
+                f"选修积分 {fmt(c.elective_points)}/{fmt(c.min_elective_points)}，{state}"
             )
             if c.required_missing:
                 out.append(f"      缺少必修 missing: {'、'.join(c.required_missing)}")
@@ -46,9 +49,16 @@ def ledger_text(ledger: Ledger, rules: Rules) -> str:
     held = [it for it in ledger.items if it.custody]
     if held:
         pending = sum(1 for it in held if it.custody == "pending")
-        out.append(f"待归档 pending: {pending} 条；未经认定 not certified: {len(held) - pending} 条（均不计入 none counted）")
-    out.append(f"总计 total: {fmt(ledger.total)} 学分（毕业要求 {fmt(ledger.total_required)}）{_mark(ledger.total >= ledger.total_required)}")
-    out.append(f"毕业要求 graduation requirements: {'全部达到 met' if ledger.graduation_met else '尚未达到 not yet met'}")
+        out.append(
+            f"待归档 pending: {pending} 条；未经认定 not certified: {len(held) - pending} 条（均不计入 none counted）"
+        )
+    out.append(
+        f"总计 total: {fmt(ledger.total)} 学分（毕业要求 {fmt(ledger.total_required)}）"
+        f"{_mark(ledger.total >= ledger.total_required)}"
+    )
+    out.append(
+        f"毕业要求 graduation requirements: {'全部达到 met' if ledger.graduation_met else '尚未达到 not yet met'}"
+    )
     return "\n".join(out)
 
 

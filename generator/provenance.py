@@ -120,13 +120,21 @@ def provenance_index(root: Path, ref: str = "HEAD") -> dict[str, Provenance]:
     except FileNotFoundError as exc:
         raise DektError("找不到 git 命令 (git is not installed)") from exc
     except subprocess.CalledProcessError as exc:
-        raise DektError(f"无法读取 Git 历史 (cannot read the Git history of {ref}): {exc.stderr.decode().strip()}") from exc
+        raise DektError(
+            f"无法读取 Git 历史 (cannot read the Git history of {ref}): {exc.stderr.decode().strip()}"
+        ) from exc
     return parse_log(out.decode("utf-8", errors="replace"))
 
 
 def merge_message(
-    title: str, pr: int, submitted_by: str, reviewers: list[str], approvers: list[str], notice: str | None,
-    merged_by: str | None = None, certifies: list[str] = (),
+    title: str,
+    pr: int,
+    submitted_by: str,
+    reviewers: list[str],
+    approvers: list[str],
+    notice: str | None,
+    merged_by: str | None = None,
+    certifies: list[str] = (),
 ) -> str:
     """The merge commit message the merge step writes, with the trailers ``provenance_index`` reads back.
 

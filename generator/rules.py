@@ -75,7 +75,9 @@ class Rules:
     def window_for(self, day: date, module: str) -> Window | None:
         """The registration window for an activity on ``day`` in ``module``; a module-specific one wins."""
         periods = {self.academic_year(day), self.semester(day)}
-        found = [w for w in self.calendar.registration if w.period in periods and (w.modules is None or module in w.modules)]
+        found = [
+            w for w in self.calendar.registration if w.period in periods and (w.modules is None or module in w.modules)
+        ]
         found.sort(key=lambda w: (w.modules is None, -len(w.period)))
         return found[0] if found else None
 
@@ -110,7 +112,8 @@ def load_rules_or_fail(root: Path) -> Rules:
     rules, problems = load_rules(root)
     if rules is None:
         raise DektError(
-            f"rules/ 有 {len(problems)} 个问题，请先运行 dekt validate (rules/ has {len(problems)} problems; run dekt validate)"
+            f"rules/ 有 {len(problems)} 个问题，请先运行 dekt validate "
+            f"(rules/ has {len(problems)} problems; run dekt validate)"
         )
     return rules
 
@@ -148,7 +151,15 @@ def load_rules(root: Path) -> tuple[Rules | None, list[Diagnostic]]:
             continue
         problems += check_version(rules, doc)
         if rules.since in seen:
-            problems.append(diag("DK502", rel, *doc.locate(("since",)), detail=f"与 {seen[rules.since]} 的生效学年相同", detail_en=f"same 'since' as {seen[rules.since]}"))
+            problems.append(
+                diag(
+                    "DK502",
+                    rel,
+                    *doc.locate(("since",)),
+                    detail=f"与 {seen[rules.since]} 的生效学年相同",
+                    detail_en=f"same 'since' as {seen[rules.since]}",
+                )
+            )
         seen[rules.since] = rel
         versions.append(Version(rules, rel))
     if calendar is not None:
@@ -164,16 +175,33 @@ def _check_school(school: School, doc: Document) -> list[Diagnostic]:
     out = []
     for dept_id, dept in school.departments.items():
         at = ("departments", dept_id)
-        for key, logins in (("head", [dept.head] if dept.head else []), ("academic_committee", dept.academic_committee)):
+        for key, logins in (
+            ("head", [dept.head] if dept.head else []),
+            ("academic_committee", dept.academic_committee),
+        ):
             for i, login in enumerate(logins):
                 if login not in dept.reviewers:
                     path = at + ((key,) if key == "head" else (key, i))
-                    out.append(diag("DK502", SCHOOL_FILE, *doc.locate(path), detail=f"{login} 须同时列为本系部的审核人 reviewers",
-                                    detail_en=f"{login} must also be one of the department's reviewers"))  # fmt: skip
+                    out.append(
+                        diag(
+                            "DK502",
+                            SCHOOL_FILE,
+                            *doc.locate(path),
+                            detail=f"{login} 须同时列为本系部的审核人 reviewers",
+                            detail_en=f"{login} must also be one of the department's reviewers",
+                        )
+                    )
         for login in dept.advisors:
             if login in dept.secretaries:
-                out.append(diag("DK502", SCHOOL_FILE, *doc.locate(at + ("advisors", login), key=True),
-                                detail=f"{login} 是系部秘书，不能兼任指导教师", detail_en=f"{login} is a secretary, not an advisor"))  # fmt: skip
+                out.append(
+                    diag(
+                        "DK502",
+                        SCHOOL_FILE,
+                        *doc.locate(at + ("advisors", login), key=True),
+                        detail=f"{login} 是系部秘书，不能兼任指导教师",
+                        detail_en=f"{login} is a secretary, not an advisor",
+                    )
+                )
     return out
 
 
@@ -182,10 +210,27 @@ def _check_calendar(calendar: Calendar, doc: Document, versions: list[Version]) 
     out = []
     for i, w in enumerate(calendar.registration):
         if w.opens > w.closes:
-            out.append(diag("DK502", doc.file, *doc.locate(("registration", i, "closes")), detail="截止日期早于开始日期", detail_en="closes before it opens"))
+            out.append(
+                diag(
+                    "DK502",
+                    doc.file,
+                    *doc.locate(("registration", i, "closes")),
+                    detail="截止日期早于开始日期",
+                    detail_en="closes before it opens",
+                )
+            )
         for j, m in enumerate(w.modules or []):
             if modules and m not in modules:
-                out.append(diag("DK501", doc.file, *doc.locate(("registration", i, "modules", j)), kind="模块", kind_en="module", value=m))
+                out.append(
+                    diag(
+                        "DK501",
+                        doc.file,
+                        *doc.locate(("registration", i, "modules", j)),
+                        kind="模块",
+                        kind_en="module",
+                        value=m,
+                    )
+                )
     return out
 
 
@@ -211,13 +256,19 @@ def check_version(rules: CreditRules, doc: Document) -> list[Diagnostic]:
             _check_table(rules, cat.by, cat.table, at, undefined, inconsistent)
         elif cat.scoring == "hours":
             if cat.per_hours is None or cat.credits_per_unit is None:
-                inconsistent(at, "按时长计分需要 per_hours 和 credits_per_unit", "hour-based scoring needs per_hours and credits_per_unit")
+                inconsistent(
+                    at,
+                    "按时长计分需要 per_hours 和 credits_per_unit",
+                    "hour-based scoring needs per_hours and credits_per_unit",
+                )
         elif cat.scoring == "completion" and cid not in completion_categories:
             inconsistent(at, "completion 计分的类别需要一条结业规则", "a completion category needs a completion rule")
     for cap_id, cap in rules.caps.items():
         at = ("caps", cap_id)
         if (cap.module is None) == (cap.category is None):
-            inconsistent(at, "限额须且只能指定 module 或 category 之一", "a cap names exactly one of module or category")
+            inconsistent(
+                at, "限额须且只能指定 module 或 category 之一", "a cap names exactly one of module or category"
+            )
         if cap.module is not None and cap.module not in rules.modules:
             undefined(at + ("module",), "模块", "module", cap.module)
         if cap.category is not None and cap.category not in rules.categories:
@@ -228,9 +279,17 @@ def check_version(rules: CreditRules, doc: Document) -> list[Diagnostic]:
         if cat is None:
             undefined(at + ("category",), "类别", "category", comp.category)
         elif cat.scoring != "completion":
-            inconsistent(at + ("category",), "结业规则的类别必须使用 completion 计分", "a completion rule's category must use completion scoring")
+            inconsistent(
+                at + ("category",),
+                "结业规则的类别必须使用 completion 计分",
+                "a completion rule's category must use completion scoring",
+            )
         for course in set(comp.required) & set(comp.electives):
-            inconsistent(at + ("electives", course), f"课程 {course} 既是必修又是选修", f"course {course} is both required and elective")
+            inconsistent(
+                at + ("electives", course),
+                f"课程 {course} 既是必修又是选修",
+                f"course {course} is both required and elective",
+            )
     for module in rules.graduation.modules:
         if module not in rules.modules:
             undefined(("graduation", "modules", module), "模块", "module", module)
@@ -245,12 +304,20 @@ def check_version(rules: CreditRules, doc: Document) -> list[Diagnostic]:
             if cat.module == rules.innovation and "level" in cat.by and isinstance(cat.table, dict):
                 for level in cat.table:
                     if level not in rules.innovation_levels:
-                        inconsistent(("categories", cid, "table", level), f"科研成果只按 {'、'.join(rules.innovation_levels)} 登记，不能有“{level}”一档",
-                                     f"research results are registered at {', '.join(rules.innovation_levels)} only, not '{level}'")  # fmt: skip
+                        inconsistent(
+                            ("categories", cid, "table", level),
+                            f"科研成果只按 {'、'.join(rules.innovation_levels)} 登记，不能有“{level}”一档",
+                            f"research results are registered at {', '.join(rules.innovation_levels)} only, "
+                            f"not '{level}'",
+                        )
     for cid, cat in rules.categories.items():
         if cat.scoring == "class":
             if not cat.passing:
-                inconsistent(("categories", cid), "学分制教学班计分需要 passing（合格的成绩）", "class scoring needs 'passing' results")
+                inconsistent(
+                    ("categories", cid),
+                    "学分制教学班计分需要 passing（合格的成绩）",
+                    "class scoring needs 'passing' results",
+                )
             for j, award in enumerate(cat.passing or []):
                 if award not in rules.awards:
                     undefined(("categories", cid, "passing", j), "奖项", "award", award)

@@ -23,7 +23,11 @@ def schema_texts() -> dict[str, str]:
     out = {}
     for name, (model, title) in SCHEMAS.items():
         schema = TypeAdapter(model).json_schema(mode="validation")
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **{k: v for k, v in schema.items() if k != "title"}}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": title,
+            **{k: v for k, v in schema.items() if k != "title"},
+        }
         out[name] = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return out
 

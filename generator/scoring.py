@@ -95,7 +95,11 @@ def _role_factor(e: Entry, cid: str, cat: Category, rules: CreditRules) -> tuple
     if cat.roles is None:
         return Decimal(1), "", []
     if e.role not in cat.roles:
-        return Decimal(1), "", [Problem("role", "DK306", {"category": cid, "value": e.role, "allowed": _allowed(list(cat.roles))})]
+        return (
+            Decimal(1),
+            "",
+            [Problem("role", "DK306", {"category": cid, "value": e.role, "allowed": _allowed(list(cat.roles))})],
+        )
     factor = cat.roles[e.role]
     name = rules.roles[e.role].name
     if isinstance(factor, list):
@@ -106,7 +110,9 @@ def _role_factor(e: Entry, cid: str, cat: Category, rules: CreditRules) -> tuple
     return factor, name, []
 
 
-def _class_credits(e: Entry, cid: str, cat: Category, rules: CreditRules, classes: dict) -> tuple[Decimal, str] | Problem:
+def _class_credits(
+    e: Entry, cid: str, cat: Category, rules: CreditRules, classes: dict
+) -> tuple[Decimal, str] | Problem:
     """A credit-bearing class: the catalogue's credits for a passing result, nothing for a failing one."""
     klass = classes.get(e.credit_class)
     if klass is None:
@@ -152,7 +158,12 @@ def score(e: Entry, rules: CreditRules, classes: dict | None = None) -> Score | 
         credits = units * cat.credits_per_unit
         parts.append(f"{plain(e.hours)} 小时（每满 {plain(cat.per_hours)} 小时 {fmt(cat.credits_per_unit)} 学分）")
     else:
-        courses = {c: comp for comp in rules.completions.values() if comp.category == e.category for c in (*comp.required, *comp.electives)}
+        courses = {
+            c: comp
+            for comp in rules.completions.values()
+            if comp.category == e.category
+            for c in (*comp.required, *comp.electives)
+        }
         comp = courses.get(e.course)
         if comp is None:
             return [Problem("course", "DK312", {"value": e.course, "allowed": _allowed(sorted(courses))})]

@@ -43,5 +43,7 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if os.environ.get("CI") and skipped and session.exitstatus == 0:
-        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; in CI every test must run (install the tool it needs)", red=True)
+        reporter.write_line(
+            f"CI: {len(skipped)} test(s) skipped; in CI every test must run (install the tool it needs)", red=True
+        )
         session.exitstatus = 1

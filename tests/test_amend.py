@@ -6,9 +6,8 @@ import json
 import subprocess
 import sys
 
-from helpers import claim_text, git
-
 from dekt.check import check_repository
+from helpers import claim_text, git
 
 FOLDER = "records/claims/2014-2015/customs"
 ORIGINAL = f"{FOLDER}/2014010001-challenge-cup.yaml"
@@ -62,7 +61,9 @@ def test_revocation_withdraws_the_claim_and_keeps_it_visible(repo_factory):
 def test_correction_replaces_the_claim_with_its_own_credits(repo_factory):
     root = archived_repo(repo_factory)
     record = f"{FOLDER}/2014010001-challenge-cup-corrected.yaml"
-    body = claim_text(**{**CUP, "award": "first", "registered": "2016-01-10"})  # outside any window: corrections keep the original's
+    body = claim_text(
+        **{**CUP, "award": "first", "registered": "2016-01-10"}
+    )  # outside any window: corrections keep the original's
     (root / record).write_text(f"corrects: {ORIGINAL}\nreason: 奖项登记错误，应为一等奖。\n{body}", encoding="utf-8")
     checked = check_repository(root, base="main")
     assert checked.ok, checked.diagnostics  # same activity and evidence as the original: not a duplicate

@@ -19,10 +19,9 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import helpers
 import pytest
 import yaml
-
-import helpers
 from dekt.check import check_repository
 from dekt.cli import parser
 
@@ -32,15 +31,22 @@ DEKT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "dekt.cli"
 C = "records/claims/2014-2015/customs/"
 L = "records/claims/2014-2015/law/"
 # "file:line:col: 错误 error DK123 message" — the human format, one diagnostic a line.
-HUMAN = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?:错误 error|警告 warning) (?P<code>DK\d{3}) (?P<msg>.+)$", re.M)
-ANNOTATION = re.compile(r"^::(?P<kind>error|warning) file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+)(?:,title=(?P<code>DK\d{3}))?::(?P<msg>.+)$")
+HUMAN = re.compile(
+    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?:错误 error|警告 warning) (?P<code>DK\d{3}) (?P<msg>.+)$", re.M
+)
+ANNOTATION = re.compile(
+    r"^::(?P<kind>error|warning) file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+)"
+    r"(?:,title=(?P<code>DK\d{3}))?::(?P<msg>.+)$"
+)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def dekt(*args, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real ``dekt`` command; the CI step summary of the machine running the tests is never touched."""
     base = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
-    return subprocess.run([*DEKT, *map(str, args)], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True)
+    return subprocess.run(
+        [*DEKT, *map(str, args)], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True
+    )
 
 
 def at(text: str, needle: str, after: str = "") -> tuple[int, int]:
@@ -94,7 +100,11 @@ EXPECTED = {
     (C + "group.yaml", *at(GROUP_BAD_HOURS, "abc"), "DK107"),
     (C + "tab.yaml", *at(TAB, "\t"), "DK103"),
     (C + "wrong-dept.yaml", *at(WRONG_DEPT, "2014020001", after="student: "), "DK302"),
-    (L + "law-unknown.yaml", *at(helpers.claim_text("2014029999", evidence="证明 law-unknown"), "2014029999", after="student: "), "DK301"),
+    (
+        L + "law-unknown.yaml",
+        *at(helpers.claim_text("2014029999", evidence="证明 law-unknown"), "2014029999", after="student: "),
+        "DK301",
+    ),
 }
 
 
@@ -258,14 +268,18 @@ def test_usage_errors_exit_2(args, school):
     assert "usage" in run.stderr and "Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize("command", [["validate"], ["ledger", "2014010001"], ["build"], ["schema"], ["import-roster", "x.csv"]])
+@pytest.mark.parametrize(
+    "command", [["validate"], ["ledger", "2014010001"], ["build"], ["schema"], ["import-roster", "x.csv"]]
+)
 def test_repo_without_rules_exits_2(command, tmp_path):
     folder = tmp_path / "not-a-repo"
     (folder / "records").mkdir(parents=True)
     run = dekt(*command, "--repo", folder, cwd=tmp_path)
     assert run.returncode == 2
     assert "rules/" in run.stderr and "Traceback" not in run.stderr
-    assert sorted(p.name for p in folder.iterdir()) == ["records"], "nothing written into a folder that is not a repository"
+    assert sorted(p.name for p in folder.iterdir()) == ["records"], (
+        "nothing written into a folder that is not a repository"
+    )
 
 
 def test_missing_field_a_category_needs_is_a_diagnostic_not_a_crash(tmp_path):
@@ -287,7 +301,10 @@ def test_broken_rules_are_problems_not_a_crash(school):
 
 
 def _rules_versions(root: Path) -> list[dict]:
-    return sorted((yaml.safe_load(p.read_text(encoding="utf-8")) for p in (root / "rules/credits").glob("*.yaml")), key=lambda v: v["since"])
+    return sorted(
+        (yaml.safe_load(p.read_text(encoding="utf-8")) for p in (root / "rules/credits").glob("*.yaml")),
+        key=lambda v: v["since"],
+    )
 
 
 def _claims_of(root: Path, student: str) -> list[tuple[str, str, str | None]]:
@@ -308,7 +325,9 @@ def ledger_students(shipped) -> dict[str, str]:
     """Students of the shipped demo chosen by computing: one over the research cap, one missing a 团校 course."""
     checked = check_repository(shipped, use_cache=False)
     assert checked.ok
-    capped = sorted(sid for sid, l in checked.ledgers.items() if any(i.excluded_by == "research_total" for i in l.excluded))
+    capped = sorted(
+        sid for sid, l in checked.ledgers.items() if any(i.excluded_by == "research_total" for i in l.excluded)
+    )
     missing = sorted(sid for sid, l in checked.ledgers.items() if any(c.required_missing for c in l.completions))
     assert capped and missing
     return {"over-research-cap": capped[0], "missing-required-course": missing[0]}
@@ -321,7 +340,9 @@ def test_ledger_json_accounts_for_every_claim(kind, ledger_students, shipped):
     run = dekt("ledger", sid, "--format", "json", cwd=shipped)
     assert run.returncode == 0, run.stderr
     led = json.loads(run.stdout)
-    roster = {r["id"]: r for r in csv.DictReader(io.StringIO((shipped / "records/students.csv").read_text(encoding="utf-8")))}
+    roster = {
+        r["id"]: r for r in csv.DictReader(io.StringIO((shipped / "records/students.csv").read_text(encoding="utf-8")))
+    }
     assert led["student"]["id"] == sid and led["student"]["name"] == roster[sid]["name"]
 
     # Every claim of the student is on the ledger, once.
@@ -349,7 +370,11 @@ def test_ledger_json_accounts_for_every_claim(kind, ledger_students, shipped):
     for cid, cap in cohort["caps"].items():
         if cap["scope"] != "study_period":
             continue
-        inside = [i for i in led["items"] if (i["module"] == cap["module"] if "module" in cap else i["category"] == cap["category"])]
+        inside = [
+            i
+            for i in led["items"]
+            if (i["module"] == cap["module"] if "module" in cap else i["category"] == cap["category"])
+        ]
         counted = sum(Decimal(i["credits"]) for i in inside if i["counted"])
         assert counted <= Decimal(str(cap["max"]))
         for i in inside:
@@ -367,22 +392,37 @@ def test_ledger_json_accounts_for_every_claim(kind, ledger_students, shipped):
         assert set(comp["required_done"]) == courses & set(rule["required"])
         points = sum((Decimal(str(e["points"])) for k, e in rule["electives"].items() if k in courses), Decimal(0))
         assert Decimal(comp["elective_points"]) == points
-        assert comp["complete"] == (not comp["required_missing"] and points >= Decimal(str(rule["min_elective_points"])))
+        assert comp["complete"] == (
+            not comp["required_missing"] and points >= Decimal(str(rule["min_elective_points"]))
+        )
     if kind == "missing-required-course":
         assert any(c["required_missing"] and not c["complete"] for c in led["completions"])
 
     # Module totals, graduation requirements and the total.
-    module_of_completion = {c["id"]: cohort["categories"][cohort["completions"][c["id"]]["category"]]["module"] for c in led["completions"]}
+    module_of_completion = {
+        c["id"]: cohort["categories"][cohort["completions"][c["id"]]["category"]]["module"] for c in led["completions"]
+    }
     for m in led["modules"]:
-        expected = sum((Decimal(i["credits"]) for i in led["items"] if i["counted"] and i["module"] == m["id"]), Decimal(0))
-        expected += sum((Decimal(c["credits"]) for c in led["completions"] if c["complete"] and module_of_completion[c["id"]] == m["id"]), Decimal(0))
+        expected = sum(
+            (Decimal(i["credits"]) for i in led["items"] if i["counted"] and i["module"] == m["id"]), Decimal(0)
+        )
+        expected += sum(
+            (
+                Decimal(c["credits"])
+                for c in led["completions"]
+                if c["complete"] and module_of_completion[c["id"]] == m["id"]
+            ),
+            Decimal(0),
+        )
         assert Decimal(m["credits"]) == expected, m
         assert Decimal(m["required"]) == Decimal(str(cohort["graduation"]["modules"].get(m["id"], 0)))
         assert m["met"] == (Decimal(m["credits"]) >= Decimal(m["required"]))
     assert Decimal(led["total"]) == sum(Decimal(m["credits"]) for m in led["modules"])
     # The pilot sets no minimum total (only the innovation module's); a school may add one as graduation.total.
     assert Decimal(led["total_required"]) == Decimal(str(cohort["graduation"].get("total", 0)))
-    assert led["graduation_met"] == (all(m["met"] for m in led["modules"]) and Decimal(led["total"]) >= Decimal(led["total_required"]))
+    assert led["graduation_met"] == (
+        all(m["met"] for m in led["modules"]) and Decimal(led["total"]) >= Decimal(led["total_required"])
+    )
 
 
 @pytest.mark.slow
@@ -413,7 +453,8 @@ def test_ledger_unknown_student_exits_2(shipped):
 def test_ledger_shows_the_problems_of_the_students_files(tmp_path):
     repo = helpers.make_repo(tmp_path, files={
         C + "ok.yaml": helpers.claim_text("2014010001"),
-        C + "late.yaml": helpers.claim_text("2014010001", activity="辩论社", registered="2016-12-01", evidence="证明 late"),
+        C + "late.yaml": helpers.claim_text("2014010001", activity="辩论社", registered="2016-12-01",
+                                            evidence="证明 late"),
     })  # fmt: skip
     run = dekt("ledger", "2014010001", "--format", "json", cwd=repo)
     assert run.returncode == 1
@@ -530,7 +571,16 @@ def test_import_roster_from_an_academic_system_export(encoding, tmp_path):
         sid = f"{year}{i + 1:02d}{i + 1:04d}"
         grade = f"{year}级" if i % 2 else str(year)
         rows.append(f"{sid},{name},{dept_name},{dept_name[:2]}{year}级1班,{grade},{statuses[i % 4]}")
-        expected.append([sid, name, dept_id, f"{dept_name[:2]}{year}级1班", str(year), ["enrolled", "graduated", "suspended", "withdrawn"][i % 4]])
+        expected.append(
+            [
+                sid,
+                name,
+                dept_id,
+                f"{dept_name[:2]}{year}级1班",
+                str(year),
+                ["enrolled", "graduated", "suspended", "withdrawn"][i % 4],
+            ]
+        )
     export = tmp_path / "教务系统导出.csv"
     export.write_bytes(_export(rows[::-1], encoding))
     if encoding != "utf-8-sig":

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from dekt.check import check_repository
 from dekt.diagnostics import Severity
 
@@ -98,7 +97,9 @@ def test_students_must_be_at_least_one(tmp_path):
 def test_shipped_demo_is_a_fresh_demo_data_run(tmp_path):
     stats = demo(tmp_path / "school", 360, 2014)
     fresh, shipped = tree(tmp_path / "school" / "records"), tree(MAIN / "records")
-    assert sorted(fresh) == sorted(shipped), "files differ: regenerate with `dekt demo-data --students 360 --seed 2014 --force .`"
+    assert sorted(fresh) == sorted(shipped), (
+        "files differ: regenerate with `dekt demo-data --students 360 --seed 2014 --force .`"
+    )
     changed = [p for p in fresh if fresh[p] != shipped[p]]
     assert not changed, f"{len(changed)} files differ, e.g. {changed[:3]}"
     assert stats["students"] == 360
@@ -160,7 +161,12 @@ def test_shipped_demo_covers_every_category_level_award_and_role(shipped):
     assert declared("levels") <= {e.level for e in entries}
     assert declared("awards") <= {e.award for e in entries}
     assert declared("roles") <= {e.role for e in entries}
-    assert {c.scoring for v in rules.versions for c in v.rules.categories.values()} == {"table", "hours", "completion", "class"}
+    assert {c.scoring for v in rules.versions for c in v.rules.categories.values()} == {
+        "table",
+        "hours",
+        "completion",
+        "class",
+    }
     assert {e.rank for e in entries} >= {2, 3}, "team members ranked after the leader"
 
 

@@ -18,8 +18,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from helpers import ROOT, claim_text, make_repo
-
 from dekt.check import check_repository
 from dekt.diagnostics import Severity
 from dekt.ledger import compute_ledger
@@ -27,6 +25,7 @@ from dekt.records import Entry
 from dekt.roster import Student
 from dekt.rules import load_rules
 from dekt.scoring import Score, score
+from helpers import ROOT, claim_text, make_repo
 
 D = Decimal
 
@@ -91,7 +90,8 @@ def research_six(rules):
     return [
         claim(rules, "X", "challenge_cup", "2015-05-20", level="national", award="second", role="leader"),  # 4.0
         claim(rules, "Y", "subject_competition", "2015-04-10", level="national", award="second", role="leader"),  # 3.0
-        claim(rules, "U", "innovation_training", "2015-01-10", level="provincial", award="approved", role="leader"),  # 1.5
+        claim(rules, "U", "innovation_training", "2015-01-10", level="provincial", award="approved",
+              role="leader"),  # 1.5
         claim(rules, "Z", "challenge_cup", "2014-11-15", level="school", award="first", role="leader"),  # 1.5
         claim(rules, "W", "research_project", "2015-06-10", level="school", award="completed", role="leader"),  # 1.0
         claim(rules, "V", "academic_forum", "2015-03-01", level="school", award="participation"),  # 0.2
@@ -220,13 +220,16 @@ def test_volunteering_has_no_cap(rules):
 
 @pytest.fixture(scope="module")
 def rules_yearly_cap_2(tmp_path_factory):
-    """The project's rules plus a volunteering cap of 2 per academic year in 2014-2015.yaml only (a school's own rule)."""
+    """The project's rules plus a volunteering cap of 2 per academic year in 2014-2015.yaml only (a local rule)."""
     root = make_repo(tmp_path_factory.mktemp("rules2"))
     path = root / "rules/credits/2014-2015.yaml"
     text = path.read_text(encoding="utf-8")
     anchor = "caps:\n"
     assert text.count(anchor) == 1
-    cap = "  volunteering_yearly:\n    name: 志愿公益每学年上限\n    scope: academic_year\n    category: volunteering\n    max: 2\n"
+    cap = (
+        "  volunteering_yearly:\n    name: 志愿公益每学年上限\n"
+        "    scope: academic_year\n    category: volunteering\n    max: 2\n"
+    )
     path.write_text(text.replace(anchor, anchor + cap), encoding="utf-8")
     loaded, problems = load_rules(root)
     assert loaded is not None and problems == [], problems
@@ -301,7 +304,9 @@ def test_youth_league_school_completion(rules, ids, complete, points, missing, q
 def test_graduation_met_at_the_research_minimum_alone(rules):
     # Before: minimums in every module (quality 4, research 2, professional 2) and a total of 10. The report makes
     # innovation credits the only graduation requirement; the minimum of 2 is the demo's.
-    items = [claim(rules, "paper", "paper", "2014-04-10", level="provincial", award="published", role="first_author")]  # 2.0
+    items = [
+        claim(rules, "paper", "paper", "2014-04-10", level="provincial", award="published", role="first_author")
+    ]  # 2.0
     ledger = compute_ledger(student(2013), items, rules)
     assert {m.id: (m.credits, m.required, m.met) for m in ledger.modules} == {
         "quality": (D("0"), D("0"), True),
@@ -414,8 +419,14 @@ def test_the_same_youth_league_course_twice(repo_factory):
 
 
 def test_evidence_reused(repo_factory):
-    cup = dict(category="challenge_cup", date="2015-04-10", registered="2015-05-04", level="school", award="second",
-               advisor="hg-li")  # a research claim names its advisor
+    cup = dict(
+        category="challenge_cup",
+        date="2015-04-10",
+        registered="2015-05-04",
+        level="school",
+        award="second",
+        advisor="hg-li",
+    )  # a research claim names its advisor
     one = claim_text("2014010001", activity="校“挑战杯”", evidence="获奖证书 CC-1", **cup)
     # another student, another activity, the same certificate written without the space
     two = claim_text("2014010002", activity="校学科竞赛", evidence="获奖证书CC-1",
@@ -443,7 +454,8 @@ def test_cap_warnings_point_at_the_excluded_items(repo_factory, rules):
     spec = {
         "X": dict(category="challenge_cup", date="2015-05-20", level="national", award="second", role="leader"),
         "Y": dict(category="subject_competition", date="2015-04-10", level="national", award="second", role="leader"),
-        "U": dict(category="innovation_training", date="2015-01-10", level="provincial", award="approved", role="leader"),
+        "U": dict(category="innovation_training", date="2015-01-10", level="provincial", award="approved",
+                  role="leader"),
         "Z": dict(category="challenge_cup", date="2014-11-15", level="school", award="first", role="leader"),
         "W": dict(category="research_project", date="2015-06-10", level="school", award="completed", role="leader"),
         "V": dict(category="academic_forum", date="2015-03-01", level="school", award="participation", role=None),
@@ -452,7 +464,12 @@ def test_cap_warnings_point_at_the_excluded_items(repo_factory, rules):
     for sid in ("2013010001", "2014010001"):
         for name, fields in spec.items():
             files[f"{Y1415}/{sid}-{name}.yaml"] = claim_text(
-                sid, activity=f"科研成果 {name}", registered="2015-06-15", evidence=f"证明 {sid}-{name}", advisor="hg-gu", **fields
+                sid,
+                activity=f"科研成果 {name}",
+                registered="2015-06-15",
+                evidence=f"证明 {sid}-{name}",
+                advisor="hg-gu",
+                **fields,
             )
     checked = check_repository(repo_factory(files=files))
     assert checked.ok  # DK405 is a warning: the claims are valid, only not counted

@@ -55,7 +55,8 @@ def claim(rules, name: str, category: str, day: str, **fields) -> tuple[Entry, S
     if values["hours"] is not None:
         values["hours"] = D(values["hours"])
     e = Entry(file=f"records/claims/{rules.academic_year(d)}/customs/{name}.yaml", index=None, line=1, col=1,
-              student="x", category=category, activity=name, date=d, registered=d, shared_evidence=False, **values)  # fmt: skip
+              student="x", category=category, activity=name, date=d, registered=d, shared_evidence=False,
+              **values)  # fmt: skip
     s = score(e, rules.version_for(rules.academic_year(d)).rules)
     assert isinstance(s, Score), s
     return e, s
@@ -343,7 +344,8 @@ def test_the_adapter_reads_each_research_claims_advisor_from_the_head(tmp_path):
 
     root = make_repo(tmp_path, init_git=True)
     cup = claim_text("2014010001", activity="校“挑战杯”", category="challenge_cup", date="2015-04-10",
-                     registered="2015-05-04", level="school", award="first", role="leader", advisor="hg-gu")  # fmt: skip
+                     registered="2015-05-04", level="school", award="first", role="leader",
+                     advisor="hg-gu")  # fmt: skip
     vol = claim_text("2014010002", activity="志愿服务", category="volunteering", date="2014-10-12",
                      registered="2014-12-02", role=None, hours="8")  # fmt: skip
     (root / Y1415).mkdir(parents=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from helpers import claim_text, git
-
 from dekt.provenance import merge_message, provenance_index, trailers
+from helpers import claim_text, git
 
 FOLDER = "records/claims/2014-2015/customs"
 
@@ -33,7 +32,10 @@ def merge_branch(root, branch, files, message, *, merger="jwc-wang"):
 
 
 def test_trailers_are_read_from_the_last_paragraph_only():
-    msg = "Title (#5)\n\nBody mentions Reviewed-by: nobody in prose.\n\nDekt-PR: 5\nReviewed-by: hg-chen\nReviewed-by: hg-zhou\n"
+    msg = (
+        "Title (#5)\n\nBody mentions Reviewed-by: nobody in prose.\n\n"
+        "Dekt-PR: 5\nReviewed-by: hg-chen\nReviewed-by: hg-zhou\n"
+    )
     assert trailers(msg) == {"dekt-pr": ["5"], "reviewed-by": ["hg-chen", "hg-zhou"]}
     assert trailers("Just a subject") == {}
 
@@ -42,9 +44,17 @@ def test_index_names_pr_merger_reviewers_and_approvers(repo_factory):
     root = repo_factory(init_git=True)
     first = f"{FOLDER}/a.yaml"
     second = f"{FOLDER}/b.yaml"
-    message = merge_message("海关管理系 2014-2015 第一批", 12, "hg-mishu", ["hg-chen"], ["jwc-wang"], "2015-05-18..2015-05-22")
+    message = merge_message(
+        "海关管理系 2014-2015 第一批", 12, "hg-mishu", ["hg-chen"], ["jwc-wang"], "2015-05-18..2015-05-22"
+    )
     sha = merge_branch(root, "batch-12", {first: claim_text()}, message)
-    sha2 = merge_branch(root, "batch-13", {second: claim_text("2014010002")}, "Merge pull request #13 from school/batch-13\n\n第二批", merger="jwc-liu")
+    sha2 = merge_branch(
+        root,
+        "batch-13",
+        {second: claim_text("2014010002")},
+        "Merge pull request #13 from school/batch-13\n\n第二批",
+        merger="jwc-liu",
+    )
     index = provenance_index(root)
     assert set(index) == {first, second}
     p = index[first]
@@ -58,7 +68,9 @@ def test_index_names_pr_merger_reviewers_and_approvers(repo_factory):
 def test_later_edits_on_main_are_listed_and_files_off_main_are_absent(repo_factory):
     root = repo_factory(init_git=True)
     path = f"{FOLDER}/a.yaml"
-    merge_branch(root, "batch-1", {path: claim_text()}, merge_message("第一批", 1, "hg-mishu", ["hg-chen"], ["jwc-wang"], None))
+    merge_branch(
+        root, "batch-1", {path: claim_text()}, merge_message("第一批", 1, "hg-mishu", ["hg-chen"], ["jwc-wang"], None)
+    )
     (root / path).write_text(claim_text(role="member"), encoding="utf-8")
     git(root, "commit", "-q", "-am", "direct edit")
     edit = git(root, "rev-parse", "HEAD").strip()
@@ -73,8 +85,15 @@ def test_later_edits_on_main_are_listed_and_files_off_main_are_absent(repo_facto
 
 def test_command_prints_json_and_fails_cleanly_outside_git(repo_factory):
     root = repo_factory(init_git=True)
-    merge_branch(root, "b", {f"{FOLDER}/a.yaml": claim_text()}, merge_message("批", 3, "hg-mishu", ["hg-chen"], ["jwc-wang"], None))
-    out = subprocess.run([sys.executable, "-m", "dekt.cli", "provenance", "--format", "json"], cwd=root, capture_output=True, text=True)
+    merge_branch(
+        root,
+        "b",
+        {f"{FOLDER}/a.yaml": claim_text()},
+        merge_message("批", 3, "hg-mishu", ["hg-chen"], ["jwc-wang"], None),
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "dekt.cli", "provenance", "--format", "json"], cwd=root, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert '"pr": 3' in out.stdout
     plain = repo_factory()

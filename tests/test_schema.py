@@ -11,7 +11,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from dekt.records import parse_claim_file
 
 MAIN = Path(__file__).resolve().parents[1]
@@ -32,7 +31,9 @@ Yaml12Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def load12(text: str):
@@ -117,14 +118,20 @@ def test_every_claim_file_of_the_demo_school_validates():
 
 @pytest.mark.parametrize(
     ("schema", "pattern"),
-    [("credits.schema.json", "rules/credits/*.yaml"), ("school.schema.json", "rules/school.yaml"), ("calendar.schema.json", "rules/calendar.yaml")],
+    [
+        ("credits.schema.json", "rules/credits/*.yaml"),
+        ("school.schema.json", "rules/school.yaml"),
+        ("calendar.schema.json", "rules/calendar.yaml"),
+    ],
 )
 def test_rules_files_validate_against_their_schema(schema, pattern):
     v = validator(schema)
     files = sorted(MAIN.glob(pattern))
     assert files
     for path in files:
-        errors = [f"{list(e.absolute_path)} {e.message}" for e in v.iter_errors(load12(path.read_text(encoding="utf-8")))]
+        errors = [
+            f"{list(e.absolute_path)} {e.message}" for e in v.iter_errors(load12(path.read_text(encoding="utf-8")))
+        ]
         assert not errors, f"{path.relative_to(MAIN)}: {errors}"
 
 

@@ -14,13 +14,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from helpers import ROOT, claim_text
-
 from dekt.check import check_repository
 from dekt.models.rules import Category
 from dekt.records import Entry
 from dekt.rules import load_rules
 from dekt.scoring import Problem, Score, fmt, score
+from helpers import ROOT, claim_text
 
 D = Decimal
 FOLDER = "records/claims/{year}/customs"

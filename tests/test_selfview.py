@@ -49,11 +49,11 @@ def dekt(*args, cwd: Path, secret: str | None = SECRET) -> subprocess.CompletedP
 
 
 def _files() -> dict[str, str]:
-    cup = claim_text(STUDENT, activity="校“挑战杯”大学生课外学术科技作品竞赛", category="challenge_cup", date="2015-04-10",
-                     registered="2015-05-04", level="school", award="second", role="leader", advisor="hg-li",
-                     evidence="获奖证书 S-1")  # fmt: skip
-    vol = claim_text(STUDENT, activity="进博会志愿服务", category="volunteering", date="2014-10-12", registered="2014-12-02",
-                     role=None, hours="20", evidence="签到表 S-2")  # fmt: skip
+    cup = claim_text(STUDENT, activity="校“挑战杯”大学生课外学术科技作品竞赛", category="challenge_cup",
+                     date="2015-04-10", registered="2015-05-04", level="school", award="second", role="leader",
+                     advisor="hg-li", evidence="获奖证书 S-1")  # fmt: skip
+    vol = claim_text(STUDENT, activity="进博会志愿服务", category="volunteering", date="2014-10-12",
+                     registered="2014-12-02", role=None, hours="20", evidence="签到表 S-2")  # fmt: skip
     course = claim_text(STUDENT, activity="团校第一期：团的基本知识", category="youth_league_school", date="2014-10-20",
                         registered="2014-12-03", role=None, course="r01", evidence="考勤 S-3")  # fmt: skip
     other = claim_text("2014010002", activity="校学科竞赛", category="subject_competition", date="2015-04-11",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .types import Day, Id, Login, Num, Rank, StudentId, Strict, Text
+from .types import Day, Id, Login, Num, Rank, Strict, StudentId, Text
 
 # Fields a participant may set for themselves, overriding the activity's value.
 PERSONAL_FIELDS = ("role", "rank", "award", "hours", "course", "credits", "evidence")
@@ -20,7 +20,9 @@ class Participant(Strict):
     award: Id | None = Field(None, description="奖项，如 first、second / award grade")
     hours: Num | None = Field(None, description="时长（小时），按时长计分的类别需要 / hours, for hour-based categories")
     course: Id | None = Field(None, description="团校课程编号 / Youth League school course id")
-    credits: Num | None = Field(None, description="申报学分（可选，与计算结果比对）/ credits asked, checked against the rules")
+    credits: Num | None = Field(
+        None, description="申报学分（可选，与计算结果比对）/ credits asked, checked against the rules"
+    )
     evidence: Text | None = Field(None, description="证明材料编号或路径 / evidence reference")
     note: Text | None = Field(None, description="备注 / note")
 
@@ -45,7 +47,8 @@ class ClaimFile(Strict):
     evidence: Text | None = Field(None, description="证明材料（全体共用）/ evidence shared by everyone in this file")
     organizer: Text | None = Field(None, description="主办单位 / organizer")
     advisor: Login | None = Field(
-        None, description="指导教师账号（科研成果必填，须为本系部 rules/school.yaml 所列）/ advisor's login, for research"
+        None,
+        description="指导教师账号（科研成果必填，须为本系部 rules/school.yaml 所列）/ advisor's login, for research",
     )
     credit_class: Id | None = Field(
         None, description="学分制教学班编号，见 rules/classes.yaml / the credit-bearing class, from rules/classes.yaml"
@@ -61,7 +64,7 @@ class ClaimFile(Strict):
     reason: Text | None = Field(None, description="更正理由（更正时必填）/ why, required with corrects")
 
     @model_validator(mode="after")
-    def _one_of_student_or_participants(self) -> "ClaimFile":
+    def _one_of_student_or_participants(self) -> ClaimFile:
         if (self.student is None) == (self.participants is None):
             raise PydanticCustomError("dk205", "give exactly one of student or participants")
         if self.corrects is not None and self.reason is None:

@@ -39,7 +39,8 @@ class Department(Strict):
         None, description="主管教学的系部负责人（科研成果复审）/ the head in charge of teaching, who reviews research"
     )
     academic_committee: list[Login] = Field(
-        default_factory=list, description="相关专业学术委员会成员（会同复审科研成果）/ the academic committee, with the head"
+        default_factory=list,
+        description="相关专业学术委员会成员（会同复审科研成果）/ the academic committee, with the head",
     )
     advisors: dict[Login, Text] = Field(
         default_factory=dict, description="指导教师：账号 → 姓名（科研成果初步鉴定）/ advisors: login → name"
@@ -55,7 +56,8 @@ class VersionRule(Strict):
     """Which credit-rules version governs what a student's whole study period decides."""
 
     study_period: Literal["entry_year", "final_year"] = Field(
-        description="学制内上限、团校结业与毕业要求适用的版本：entry_year 入学第一学年的版本；final_year 在读最后一学年的版本"
+        description="学制内上限、团校结业与毕业要求适用的版本：entry_year 入学第一学年的版本；"
+        "final_year 在读最后一学年的版本"
         " / the version for study-period caps, completions and graduation: the first or the last year of study"
     )
     source: Text | None = Field(None, description="依据 / where this comes from")
@@ -80,7 +82,9 @@ class TranscriptFont(Strict):
         "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
         description="粗体字体文件 / bold font file",
     )
-    face: Text = Field("Noto Serif CJK SC", description="字体集（.ttc）中使用的字体名 / family name of the face in a collection")
+    face: Text = Field(
+        "Noto Serif CJK SC", description="字体集（.ttc）中使用的字体名 / family name of the face in a collection"
+    )
 
 
 class TranscriptSettings(Strict):
@@ -127,13 +131,17 @@ class CorrectionRule(Strict):
     """How long an archived claim may be corrected or revoked: until the end of the N-th registration window
     (of the claim's module) that opens after the day it was archived."""
 
-    windows: int = Field(1, ge=1, description="归档后第几个登记窗口结束前可更正或撤销 / registration windows after archiving")
+    windows: int = Field(
+        1, ge=1, description="归档后第几个登记窗口结束前可更正或撤销 / registration windows after archiving"
+    )
 
 
 class Calendar(Strict):
     """rules/calendar.yaml: academic years, semesters, holidays and registration windows."""
 
-    year_starts: Text = Field("09-01", pattern=r"^[01][0-9]-[0-3][0-9]$", description="学年开始（月-日）/ academic year start")
+    year_starts: Text = Field(
+        "09-01", pattern=r"^[01][0-9]-[0-3][0-9]$", description="学年开始（月-日）/ academic year start"
+    )
     spring_starts: Text = Field(
         "02-01", pattern=r"^[01][0-9]-[0-3][0-9]$", description="第二学期开始（月-日）/ second semester start"
     )
@@ -141,7 +149,8 @@ class Calendar(Strict):
     workdays: list[Day] = Field(default_factory=list, description="调休上班的周末 / weekend days worked in lieu")
     registration: list[Window] = Field(default_factory=list, description="登记窗口 / registration windows")
     corrections: CorrectionRule = Field(
-        default_factory=lambda: CorrectionRule(), description="更正与撤销的期限 / when corrections and revocations are accepted"
+        default_factory=lambda: CorrectionRule(),
+        description="更正与撤销的期限 / when corrections and revocations are accepted",
     )
 
 
@@ -170,7 +179,8 @@ class Category(Named):
 
     module: Id = Field(description="所属模块 / module")
     scoring: Literal["table", "hours", "completion", "class"] = Field(
-        description="计分方式：table 查表；hours 按时长；completion 修满结业；class 学分制教学班（见 rules/classes.yaml）"
+        description="计分方式：table 查表；hours 按时长；completion 修满结业；"
+        "class 学分制教学班（见 rules/classes.yaml）"
         " / how credits are computed"
     )
     by: list[Literal["level", "award"]] = Field(
@@ -187,7 +197,9 @@ class Category(Named):
     )
     per_hours: PositiveNum | None = Field(None, description="每满多少小时 / hours per unit")
     credits_per_unit: Num | None = Field(None, description="每单位学分 / credits per unit")
-    passing: list[Id] | None = Field(None, description="学分制教学班：获得学分的成绩（奖项）/ class results that earn credit")
+    passing: list[Id] | None = Field(
+        None, description="学分制教学班：获得学分的成绩（奖项）/ class results that earn credit"
+    )
     description: Text | None = Field(None, description="说明 / description")
     source: Text | None = Field(None, description="试点报告中的依据 / where the pilot report decides it")
 
@@ -195,7 +207,9 @@ class Category(Named):
 class Cap(Named):
     """An upper limit on credits over the study period or per academic year."""
 
-    scope: Literal["study_period", "academic_year"] = Field(description="学制内或每学年 / over the study period or per year")
+    scope: Literal["study_period", "academic_year"] = Field(
+        description="学制内或每学年 / over the study period or per year"
+    )
     module: Id | None = Field(None, description="限额的模块 / module capped")
     category: Id | None = Field(None, description="限额的类别 / category capped")
     max: Num = Field(description="上限学分 / the most credits that count")
@@ -223,7 +237,8 @@ class Graduation(Strict):
     """Graduation requirements: a minimum per module that has one, and optionally in total."""
 
     modules: dict[Id, Num] = Field(
-        default_factory=dict, description="有最低要求的模块及其最低学分；未列出的模块无最低要求 / least credits per module"
+        default_factory=dict,
+        description="有最低要求的模块及其最低学分；未列出的模块无最低要求 / least credits per module",
     )
     total: Num = Field(Decimal(0), description="总学分最低要求，0 为不设 / least credits in total (0: none)")
     source: Text | None = Field(None, description="试点报告中的依据 / where the pilot report decides it")
@@ -235,12 +250,16 @@ class CreditRules(Strict):
     since: AcademicYear = Field(description="生效学年 / in force from this academic year")
     title: Text = Field(description="规则名称 / title")
     note: Text | None = Field(None, description="说明 / note")
-    numbers: Text | None = Field(None, description="分值与上限数值的来源（如：演示学校自拟）/ where the numbers come from")
+    numbers: Text | None = Field(
+        None, description="分值与上限数值的来源（如：演示学校自拟）/ where the numbers come from"
+    )
     innovation: Id = Field(
-        "research", description="创新学分所在模块：毕业必修、评优同分时比较 / the innovation module (graduation, award ties)"
+        "research",
+        description="创新学分所在模块：毕业必修、评优同分时比较 / the innovation module (graduation, award ties)",
     )
     innovation_levels: list[Id] | None = Field(
-        None, description="科研成果登记的级别（国家级、省部级、校级三档）/ the levels research results are registered at"
+        None,
+        description="科研成果登记的级别（国家级、省部级、校级三档）/ the levels research results are registered at",
     )
     levels: dict[Id, Named] = Field(description="级别，重要者在前 / levels, most important first")
     awards: dict[Id, Named] = Field(description="奖项，重要者在前 / awards, most important first")
@@ -256,7 +275,7 @@ class CreditRules(Strict):
 
 
 class CreditClass(Strict):
-    """An approved credit-bearing class (学分制教学班): opened on a teacher's application, approved as a rules change."""
+    """A credit-bearing class (学分制教学班): opened on a teacher's application, approved as a rules change."""
 
     name: Text = Field(description="教学班名称 / class name")
     teacher: Text = Field(description="导师（申请开设的教师）/ the teacher who applied to open it")

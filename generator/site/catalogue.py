@@ -63,7 +63,8 @@ def table_of(rules: CreditRules, cat: Category) -> dict | None:
     if len(dims) == 2:
         awards = [a for a in rules.awards if any(isinstance(v, dict) and a in v for v in t.values())]
         return {
-            "row_head": "级别", "rows": [(k, name("levels", k)) for k in t], "columns": [(a, name("awards", a)) for a in awards],
+            "row_head": "级别", "rows": [(k, name("levels", k)) for k in t],
+            "columns": [(a, name("awards", a)) for a in awards],
             "cells": {(k, a): _c(v[a]) for k, v in t.items() if isinstance(v, dict) for a in v},
         }  # fmt: skip
     kind = "levels" if dims == ["level"] else "awards"
@@ -108,7 +109,11 @@ def cap_example(limit: Decimal) -> list[dict] | None:
     if limit <= Decimal("1.5"):
         return None
     rows, running = [], Decimal(0)
-    for name, credits in (("成果甲（国家级）", limit - 1), ("成果乙（省部级）", Decimal("1.5")), ("成果丙（校级）", Decimal(1))):
+    for name, credits in (
+        ("成果甲（国家级）", limit - 1),
+        ("成果乙（省部级）", Decimal("1.5")),
+        ("成果丙（校级）", Decimal(1)),
+    ):
         fits = running + credits <= limit
         running += credits if fits else 0
         rows.append({"name": name, "credits": fmt(credits), "fits": fits, "running": fmt(running)})
@@ -134,7 +139,8 @@ def version_data(rules: Rules, index: int) -> dict:
                 "id": cid, "name": c.name, "en": c.en, "scoring": SCORING[c.scoring], "description": c.description,
                 # A completion's own description already says what the general sentence would.
                 "rule": "" if c.scoring == "completion" and c.description else rule_text(r, c),
-                "table": table_of(r, c) if c.scoring == "table" else None, "roles": roles_text(r, c), "source": c.source,
+                "table": table_of(r, c) if c.scoring == "table" else None, "roles": roles_text(r, c),
+                "source": c.source,
             })  # fmt: skip
         need = r.graduation.modules.get(mid)
         modules.append({"id": mid, "name": m.name, "en": m.en, "description": m.description, "categories": cats,
@@ -142,8 +148,15 @@ def version_data(rules: Rules, index: int) -> dict:
                         "innovation": mid == r.innovation})  # fmt: skip
     caps = []
     for cap in r.caps.values():
-        target = r.modules[cap.module].name if cap.module in r.modules else r.categories[cap.category].name if cap.category in r.categories else (cap.module or cap.category)
-        caps.append({"name": cap.name, "scope": SCOPE[cap.scope], "target": target, "max": fmt(cap.max), "source": cap.source,
+        target = (
+            r.modules[cap.module].name
+            if cap.module in r.modules
+            else r.categories[cap.category].name
+            if cap.category in r.categories
+            else (cap.module or cap.category)
+        )
+        caps.append({"name": cap.name, "scope": SCOPE[cap.scope], "target": target, "max": fmt(cap.max),
+                     "source": cap.source,
                      "example": cap_example(cap.max) if cap.scope == "study_period" else None})  # fmt: skip
     classes = [
         {"id": k, "name": c.name, "teacher": c.teacher, "year": c.year, "credits": fmt(c.credits),
@@ -160,8 +173,10 @@ def version_data(rules: Rules, index: int) -> dict:
     ]  # fmt: skip
     return {
         "since": r.since, "until": until, "title": r.title, "note": r.note, "file": version.file,
-        "in_force": f"{r.since} 学年起" + (f"，至 {rules.versions[index + 1].rules.since} 学年前" if until else "，现行"),
-        "cohorts": f"{first} 级" + (f"至 {last_cohort} 级" if last_cohort and last_cohort > first else "" if last_cohort else "及以后各级"),
+        "in_force": f"{r.since} 学年起"
+        + (f"，至 {rules.versions[index + 1].rules.since} 学年前" if until else "，现行"),
+        "cohorts": f"{first} 级"
+        + (f"至 {last_cohort} 级" if last_cohort and last_cohort > first else "" if last_cohort else "及以后各级"),
         "modules": modules, "caps": caps, "completions": completions, "classes": classes,
         "graduation_total": fmt(r.graduation.total) if r.graduation.total else "不设",
         "graduation_source": r.graduation.source, "numbers": r.numbers,
@@ -178,12 +193,17 @@ def changes(old: CreditRules, new: CreditRules) -> list[str]:
     for cid, c in new.categories.items():
         prev = old.categories.get(cid)
         if prev is None:
-            out.append(f"新增类别{_q(c.name)}（{new.modules[c.module].name if c.module in new.modules else c.module}）。")
+            out.append(
+                f"新增类别{_q(c.name)}（{new.modules[c.module].name if c.module in new.modules else c.module}）。"
+            )
             continue
         if prev == c:
             continue
         if (prev.per_hours, prev.credits_per_unit) != (c.per_hours, c.credits_per_unit) and c.scoring == "hours":
-            out.append(f"{_q(c.name)}：由每满 {_plain(prev.per_hours)} 小时 {_c(prev.credits_per_unit)} 学分改为每满 {_plain(c.per_hours)} 小时 {_c(c.credits_per_unit)} 学分。")
+            out.append(
+                f"{_q(c.name)}：由每满 {_plain(prev.per_hours)} 小时 {_c(prev.credits_per_unit)} 学分"
+                f"改为每满 {_plain(c.per_hours)} 小时 {_c(c.credits_per_unit)} 学分。"
+            )
         if prev.table != c.table:
             out += _table_changes(new, c, table_of(old, prev), table_of(new, c))
         if prev.roles != c.roles:
@@ -215,7 +235,9 @@ def _table_changes(rules: CreditRules, cat: Category, old: dict | None, new: dic
     rows = dict(new["rows"]) | dict(old["rows"])
     cols = dict(new["columns"]) | dict(old["columns"])
     out = []
-    for key in sorted(set(old["cells"]) | set(new["cells"]), key=lambda k: (list(rows).index(k[0]), list(cols).index(k[1]))):
+    for key in sorted(
+        set(old["cells"]) | set(new["cells"]), key=lambda k: (list(rows).index(k[0]), list(cols).index(k[1]))
+    ):
         a, b = old["cells"].get(key), new["cells"].get(key)
         if a != b:
             what = "".join(x for x in (rows[key[0]], cols[key[1]] if key[1] else "") if x)
