@@ -191,8 +191,10 @@ def test_validate_github_annotations_and_summary_file(broken, tmp_path):
     assert text.startswith("earlier step\n"), "the summary is appended, not overwritten"
     for (code, severity), n in Counter((d["code"], d["severity"]) for d in expected).items():
         assert f"| {code} | {severity} | {n} |" in text
+    # Each problem is a row: where, code, message. These paths hold no Markdown-special character (letters, digits,
+    # "/", "-", "."), so the escaping that guards the table against outside text leaves them as they are.
     for d in expected:
-        assert f"`{d['file']}:{d['line']}:{d['col']}`" in text
+        assert f"| {d['file']}:{d['line']}:{d['col']} | {d['code']} |" in text
 
 
 def test_validate_github_appends_to_step_summary_from_environment(broken, tmp_path):
