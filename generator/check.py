@@ -83,7 +83,18 @@ class _Checker:
         ``version`` overrides the version of ``year`` (a 团校 course is checked by the version that counts it).
         """
         version = version or self.rules.version_for(year)
-        key = (version.rules.since, year, e.category, e.level, e.award, e.role, e.rank, e.hours, e.course, e.credit_class)
+        key = (
+            version.rules.since,
+            year,
+            e.category,
+            e.level,
+            e.award,
+            e.role,
+            e.rank,
+            e.hours,
+            e.course,
+            e.credit_class,
+        )
         result = self.scores.get(key)
         if result is None:
             classes = {k: c for k, c in self.rules.classes.classes.items() if c.year == year}
@@ -125,7 +136,13 @@ class _Checker:
         detail = None
         if len(parts) < 3:
             detail = ("文件不在 <学年>/<系部>/ 目录中", "the file is not in an <academic year>/<department>/ folder")
-        elif not (len(year) == 9 and year[4] == "-" and year[:4].isdigit() and year[5:].isdigit() and int(year[5:]) == int(year[:4]) + 1):
+        elif not (
+            len(year) == 9
+            and year[4] == "-"
+            and year[:4].isdigit()
+            and year[5:].isdigit()
+            and int(year[5:]) == int(year[:4]) + 1
+        ):
             detail = (f"“{year}” 不是学年（如 2014-2015）", f"'{year}' is not an academic year such as 2014-2015")
         elif dept not in self.rules.school.departments:
             detail = (f"“{dept}” 不是 rules/school.yaml 中的系部", f"'{dept}' is not a department of rules/school.yaml")
@@ -141,9 +158,14 @@ class _Checker:
         registration window of its activity.
         """
         before = len(self.problems)
-        for at, day, name in (("date", e.date, "活动日期 activity date"), ("registered", e.registered, "登记日期 registration date")):
+        for at, day, name in (
+            ("date", e.date, "活动日期 activity date"),
+            ("registered", e.registered, "登记日期 registration date"),
+        ):
             if day > self.now:
-                self.report(e, "DK424", at, field=name.split()[0], field_en=name.split(" ", 1)[1], date=day, now=self.now)
+                self.report(
+                    e, "DK424", at, field=name.split()[0], field_en=name.split(" ", 1)[1], date=day, now=self.now
+                )
         year = self.year(e.date)
         student = self.roster.get(e.student)
         if student is None:
@@ -181,7 +203,13 @@ class _Checker:
         elif e.registered < e.date:
             self.report(e, "DK407", "registered", registered=e.registered, date=e.date)
         elif not window.opens <= e.registered <= window.closes:
-            self.report(e, "DK404", "registered", registered=e.registered, window=f"{window.period}：{window.opens}～{window.closes}")
+            self.report(
+                e,
+                "DK404",
+                "registered",
+                registered=e.registered,
+                window=f"{window.period}：{window.opens}～{window.closes}",
+            )
         return result if len(self.problems) == before else None
 
     def duplicates(self, entries: list[Entry]) -> set[int]:
@@ -264,7 +292,9 @@ class _Checker:
                 self.problems.append(diag("DK410", path, action="删除", action_en="deleted"))
 
 
-def check_repository(root: Path, *, use_cache: bool = True, base: str | None = None, now: date | None = None) -> Checked:
+def check_repository(
+    root: Path, *, use_cache: bool = True, base: str | None = None, now: date | None = None
+) -> Checked:
     """Load and check everything under ``root``; never stops at the first problem.
 
     With ``base`` (a Git ref such as ``origin/main``), claim files archived there must not have been edited or
@@ -307,7 +337,7 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
             else:
                 held[e.student].append((e, result, custody.state(e.file)))
     # A correction or revocation takes effect once it is certified; until then the original stands.
-    for target, (_a, by) in [kv for kv in amended.items() if not custody.counts(kv[1][1])]:
+    for target, (_a, _by) in [kv for kv in amended.items() if not custody.counts(kv[1][1])]:
         del amended[target]
         for e in records.files[target].entries if custody.counts(target) else ():
             result = checker.score(e, checker.year(e.date)) if rules.version_for(checker.year(e.date)) else None
@@ -330,13 +360,25 @@ def check_repository(root: Path, *, use_cache: bool = True, base: str | None = N
         if checker.governing(s.enrollment_year) is None:
             years = rules.study_years(s.enrollment_year)
             year = years[0] if rules.school.versions.study_period == "entry_year" else years[-1]
-            checker.problems.append(diag("DK605", ROSTER_FILE, s.row, 1, row=s.row, year=s.enrollment_year,
-                                         detail=f"{year} 学年没有生效的版本", detail_en=f"no version is in force in {year}"))  # fmt: skip
+            detail, detail_en = f"{year} 学年没有生效的版本", f"no version is in force in {year}"
+            checker.problems.append(
+                diag(
+                    "DK605",
+                    ROSTER_FILE,
+                    s.row,
+                    1,
+                    row=s.row,
+                    year=s.enrollment_year,
+                    detail=detail,
+                    detail_en=detail_en,
+                )
+            )
             continue
         ledgers[sid] = compute_ledger(s, scored.get(sid, []), rules, withdrawn.get(sid, []), held.get(sid, []))
     for ledger in ledgers.values():
         for item in ledger.capped:
-            checker.report(item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits))
+            checker.report(
+                item.entry, "DK405", None, cap=item.cap_name, limit=fmt(item.cap_limit), credits=fmt(item.credits)
+            )
     problems += checker.problems + font_problems(root, rules, roster, records.entries, checker.locator)
     return Checked(root, rules, roster, records, dict(scored), sorted(problems), ledgers, custody)
-

@@ -42,9 +42,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for p in args.paths:
             path = Path(p).resolve()
             if not path.exists() or not path.is_relative_to(root):
-                raise DektError(f"路径 {p} 不存在或不在仓库 {root} 中 (path {p} does not exist or is outside the repository)")
+                raise DektError(
+                    f"路径 {p} 不存在或不在仓库 {root} 中 (path {p} does not exist or is outside the repository)"
+                )
             rel.append(path.relative_to(root).as_posix())
-        inside = lambda f: any(r == "." or f == r or f.startswith(r + "/") for r in rel)
+
+        def inside(f: str) -> bool:
+            return any(r == "." or f == r or f.startswith(r + "/") for r in rel)
+
         diagnostics = [d for d in diagnostics if inside(d.file)]
         files = sum(1 for f in checked.records.files if inside(f))
     if args.format == "json":
@@ -79,13 +84,19 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         raise DektError(f"学号 {args.student} 不在学生名册中 (student {args.student} is not in the roster)")
     ledger = checked.ledgers.get(student.id)
     if ledger is None:  # no rules version governs the student's cohort (DK605): no ledger, never another version's
-        print(human([d for d in checked.diagnostics if d.code == "DK605" and d.line == student.row], 1), file=sys.stderr)
+        print(
+            human([d for d in checked.diagnostics if d.code == "DK605" and d.line == student.row], 1), file=sys.stderr
+        )
         return EXIT_PROBLEMS
     own = {e.file for e in checked.records.entries if e.student == student.id}
     problems = [d for d in checked.diagnostics if d.file in own and d.code != "DK405"]
     print(ledger_json(ledger, checked.rules) if args.format == "json" else ledger_text(ledger, checked.rules))
     if problems:
-        print("\n该生的申报中有以下问题，相关条目未计入 (problems in this student's claim files; those items are left out):", file=sys.stderr)
+        print(
+            "\n该生的申报中有以下问题，相关条目未计入"
+            " (problems in this student's claim files; those items are left out):",
+            file=sys.stderr,
+        )
         print(human(problems, len(own)), file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
@@ -97,7 +108,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     prs = Path(args.prs).resolve() if args.prs else None
     root = _repo(args)
-    return build(root, Path(args.out), use_cache=not args.no_cache, prs=prs, now=_now(args.now, root) if args.now else None)
+    return build(
+        root, Path(args.out), use_cache=not args.no_cache, prs=prs, now=_now(args.now, root) if args.now else None
+    )
 
 
 def _demo_source(args: argparse.Namespace, scratch: Path) -> Path:
@@ -149,8 +162,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     custody = certified_files(demo.root)
     if custody.signed and not custody.uncertified and not custody.deleted:
-        print(f"签名归档 signed archive: main 的 {custody.commits} 个合并均已签名并核验 (every merge on main signed and verified),"
-              f" 信任根 trust root {custody.root_commit[:12]}; 演示用一次性密钥 THROWAWAY demo key → {demo.key}")  # fmt: skip
+        print(
+            f"签名归档 signed archive: main 的 {custody.commits} 个合并均已签名并核验"
+            " (every merge on main signed and verified),"
+            f" 信任根 trust root {custody.root_commit[:12]}; 演示用一次性密钥 THROWAWAY demo key → {demo.key}"
+        )
     return code
 
 
@@ -175,8 +191,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     if held and not args.force:
         raise Refused(
             f"{target} 中已有申报或名册（{held[0]}）；demo-data 会替换它们。确认要覆盖请加 --force。"
-            f" ({target} already holds a repository's records ({held[0]}); demo-data would replace them: pass --force to"
-            " overwrite)"
+            f" ({target} already holds a repository's records ({held[0]}); demo-data would replace them:"
+            " pass --force to overwrite)"
         )
     here = Path(args.repo).resolve()
     if (here / "rules").is_dir():
@@ -237,7 +253,8 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     else:
         for p in rows:
             pr = f"#{p.pr}" if p.pr else "（直接提交 direct commit）"
-            print(f"{p.file}\t{pr}\t{p.merged_at}\t{p.merged_by}\t初审 {','.join(p.reviewers) or '—'}\t认定 {','.join(p.approvers) or '—'}")
+            reviewed, approved = ",".join(p.reviewers) or "—", ",".join(p.approvers) or "—"
+            print(f"{p.file}\t{pr}\t{p.merged_at}\t{p.merged_by}\t初审 {reviewed}\t认定 {approved}")
     for f in missing:
         print(f"dekt: {f} 不在 {args.ref} 的归档历史中 (not in the archived history of {args.ref})", file=sys.stderr)
     return EXIT_PROBLEMS if missing else EXIT_OK
@@ -285,15 +302,23 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from .merge import signed_merge
 
     root = _repo(args)
-    sha, message = signed_merge(root, args.pr, now=args.now, key=args.key, merged_by=args.merged_by, certify=args.certify)
+    sha, message = signed_merge(
+        root, args.pr, now=args.now, key=args.key, merged_by=args.merged_by, certify=args.certify
+    )
     custody = certified_files(root, "HEAD")
     print(f"已签名合并 signed merge {sha[:12]}: {message.splitlines()[0]}")
     if custody.signed and not custody.uncertified and not custody.deleted:
-        print(f"  签名链完整 the chain of custody holds: {custody.commits} 个提交 commits since the trust root {custody.root_commit[:12]}")
+        print(
+            f"  签名链完整 the chain of custody holds: {custody.commits} 个提交 commits"
+            f" since the trust root {custody.root_commit[:12]}"
+        )
         return EXIT_OK
-    print("  ! 该合并未被 rules/allowed_signers 认可：密钥不在名单中，或仓库处于未签名模式 (the merge is not certified by"
-          " rules/allowed_signers: the key is not listed, or the repository is in unsigned mode); 推送前请处理 fix before pushing",
-          file=sys.stderr)  # fmt: skip
+    print(
+        "  ! 该合并未被 rules/allowed_signers 认可：密钥不在名单中，或仓库处于未签名模式 (the merge is not certified by"
+        " rules/allowed_signers: the key is not listed, or the repository is in unsigned mode);"
+        " 推送前请处理 fix before pushing",
+        file=sys.stderr,
+    )
     return EXIT_PROBLEMS
 
 
@@ -350,7 +375,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             given["pages"] = None
     missing = [f"--{k}-json" for k, v in given.items() if v is None and k != "pages"]
     if missing:
-        raise DektError(f"缺少 {', '.join(missing)}（或用 --from 目录）(missing {', '.join(missing)}, or pass --from DIR)")
+        raise DektError(
+            f"缺少 {', '.join(missing)}（或用 --from 目录）(missing {', '.join(missing)}, or pass --from DIR)"
+        )
     data = {k: load_json(Path(v), k) if v else None for k, v in given.items()}
     rules, _ = load_rules(Path(args.repo))  # whose approval the environment needs, when run in a dekt repository
     aa = list(rules.school.academic_affairs.reviewers) if rules else None
@@ -415,7 +442,10 @@ def cmd_access_code(args: argparse.Namespace) -> int:
         raise DektError(f"学号 {args.student} 不在学生名册中 (student {args.student} is not in the roster)")
     secret = secret_for(root)
     if secret is None:
-        raise DektError(f"未设置访问码密钥 {SECRET_ENV}（应保存在仓库之外，如 CI 的机密变量）(set {SECRET_ENV}, kept outside the repository)")
+        raise DektError(
+            f"未设置访问码密钥 {SECRET_ENV}（应保存在仓库之外，如 CI 的机密变量）"
+            f"(set {SECRET_ENV}, kept outside the repository)"
+        )
     print(access_code(secret, args.student, load_access(root).rotations.get(args.student, 0)))
     return EXIT_OK
 
@@ -438,8 +468,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if result.ok and result.record is None and trust is not None and "signature" in result.passed:
         return EXIT_OK  # the institution's signature, chained to its root, vouches for every byte
     if result.ok and result.record is None:
-        print("  ! 未核对签发记录，无法确认文件未被改动；请用 --records 指定构建目录或站点目录"
-              " (not checked against an issue record, so changed bytes cannot be ruled out: pass --records)")
+        print(
+            "  ! 未核对签发记录，无法确认文件未被改动；请用 --records 指定构建目录或站点目录"
+            " (not checked against an issue record, so changed bytes cannot be ruled out: pass --records)"
+        )
         return EXIT_PROBLEMS
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
@@ -472,7 +504,9 @@ def cmd_signin_sheet(args: argparse.Namespace) -> int:
     """Write a sign-in sheet whose columns are the template's."""
     from .sheets.command import signin_sheet
 
-    return signin_sheet(_repo(args), Path(args.output), activity=args.activity, klass=args.klass, dept=args.dept, day=args.date)
+    return signin_sheet(
+        _repo(args), Path(args.output), activity=args.activity, klass=args.klass, dept=args.dept, day=args.date
+    )
 
 
 _EXAMPLES = {
@@ -492,7 +526,8 @@ _EXAMPLES = {
     "codeowners": "例 example: dekt codeowners   (写入 .github/CODEOWNERS)",
     "provenance": "例 example: dekt provenance records/claims/2014-2015/customs --format json",
     "transcript": "例 example: dekt transcript 2014010203 -o 2014010203.pdf --now 2016-07-01",
-    "access-code": "例 example: dekt access-code 2014010203   (密钥取自 DEKT_ACCESS_SECRET / the secret comes from DEKT_ACCESS_SECRET)",
+    "access-code": "例 example: dekt access-code 2014010203"
+    "   (密钥取自 DEKT_ACCESS_SECRET / the secret comes from DEKT_ACCESS_SECRET)",
     "verify": "例 example: dekt verify 2014010203.pdf --records _build   (或 or: --trust 学校根证书.pem)",
     "register": "例 example: dekt register --from _build --sign --key ~/.ssh/jwc_signing",
     "doctor": "例 example: dekt doctor --from gh-settings/   (gh api 保存的设置 / settings saved with gh api)",
@@ -504,20 +539,30 @@ _EXAMPLES = {
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per job."""
-    p = argparse.ArgumentParser(prog="dekt", description="第二课堂成绩单 — the second-classroom transcript, kept as code.")
+    p = argparse.ArgumentParser(
+        prog="dekt", description="第二课堂成绩单 — the second-classroom transcript, kept as code."
+    )
     p.add_argument("--version", action="version", version=f"dekt {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, func, help: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(
-            name, help=help, description=help, epilog=_EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter
+            name,
+            help=help,
+            description=help,
+            epilog=_EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )  # raw: the example stays on one line, as typed
         sp.add_argument("--repo", default=".", help="仓库目录，默认当前目录 / repository folder (default: here)")
         sp.set_defaults(func=func)
         return sp
 
-    sp = command("validate", cmd_validate, "检查申报与规则，报告全部问题 / check claims and rules, report every problem")
-    sp.add_argument("paths", nargs="*", metavar="PATH", help="只报告这些文件或目录中的问题 / report only for these paths")
+    sp = command(
+        "validate", cmd_validate, "检查申报与规则，报告全部问题 / check claims and rules, report every problem"
+    )
+    sp.add_argument(
+        "paths", nargs="*", metavar="PATH", help="只报告这些文件或目录中的问题 / report only for these paths"
+    )
     sp.add_argument("--format", choices=["human", "github", "json"], default="human")
     sp.add_argument("--summary", help="github 格式下写入摘要表的文件 / file for the step summary (github format)")
     sp.add_argument("--no-cache", action="store_true", help="不使用缓存 / parse every file again")
@@ -532,13 +577,22 @@ def parser() -> argparse.ArgumentParser:
     sp = command("build", cmd_build, "检查并生成全部输出 / check everything and build the outputs")
     sp.add_argument("--out", default="_build", help="输出目录（相对于仓库）/ output folder, relative to the repository")
     sp.add_argument("--no-cache", action="store_true", help="不使用缓存 / parse every file again")
-    sp.add_argument("--prs", metavar="PRS.json", help="开放的合并请求（公示名单用）/ open pull requests, for the notice list")
-    sp.add_argument("--now", metavar="ISO-8601", help="判断公示的时间与签发日期 / the moment for the notice and the build date")
+    sp.add_argument(
+        "--prs", metavar="PRS.json", help="开放的合并请求（公示名单用）/ open pull requests, for the notice list"
+    )
+    sp.add_argument(
+        "--now", metavar="ISO-8601", help="判断公示的时间与签发日期 / the moment for the notice and the build date"
+    )
 
-    sp = command("demo", cmd_demo, "生成演示仓库（已归档批次与一批公示中）并构建 / lay out the demo repository and build it")
+    sp = command(
+        "demo", cmd_demo, "生成演示仓库（已归档批次与一批公示中）并构建 / lay out the demo repository and build it"
+    )
     sp.add_argument("--out", default="_build", help="输出目录（相对于当前目录）/ output folder, relative to here")
-    sp.add_argument("--sign", action="store_true",
-                    help="用当场生成的一次性演示证书签名 PDF / sign the PDFs with a throwaway demo certificate made now")  # fmt: skip
+    sp.add_argument(
+        "--sign",
+        action="store_true",
+        help="用当场生成的一次性演示证书签名 PDF / sign the PDFs with a throwaway demo certificate made now",
+    )
 
     sp = command("schema", cmd_schema, "写出申报与规则的 JSON Schema / write JSON Schema for editors")
     sp.add_argument("--out", help="输出目录，默认 rules/schema / output folder")
@@ -547,32 +601,70 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("out_dir", metavar="OUT_DIR")
     sp.add_argument("--students", type=int, default=360)
     sp.add_argument("--seed", type=int, default=2014)
-    sp.add_argument("--force", action="store_true", help="覆盖目录中已有的申报与名册 / replace the records already there")
+    sp.add_argument(
+        "--force", action="store_true", help="覆盖目录中已有的申报与名册 / replace the records already there"
+    )
 
     sp = command("notice", cmd_notice, "列出正在公示的申报 / list the claims now on public notice")
-    sp.add_argument("--prs", required=True, metavar="PRS.json", help="开放的合并请求（gh 的 JSON 列表）/ open pull requests")
+    sp.add_argument(
+        "--prs", required=True, metavar="PRS.json", help="开放的合并请求（gh 的 JSON 列表）/ open pull requests"
+    )
     sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.add_argument("-o", "--output", metavar="FILE", help="写入文件而非标准输出 / write to a file")
 
-    sp = command("merge-message", cmd_merge_message, "生成带审核记录的合并提交说明 / the merge message with the review record")
-    sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
+    sp = command(
+        "merge-message", cmd_merge_message, "生成带审核记录的合并提交说明 / the merge message with the review record"
+    )
+    sp.add_argument(
+        "--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it"
+    )
     sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
-    sp.add_argument("--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)")
-    sp.add_argument("--certify", action="append", default=[], metavar="COMMIT", help="事后认定的提交 / a commit certified after the fact")
+    sp.add_argument(
+        "--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)"
+    )
+    sp.add_argument(
+        "--certify",
+        action="append",
+        default=[],
+        metavar="COMMIT",
+        help="事后认定的提交 / a commit certified after the fact",
+    )
 
-    sp = command("merge", cmd_merge, "教务处签名合并（git merge --no-ff -S）/ academic affairs' signed merge of a pull request")
-    sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
+    sp = command(
+        "merge", cmd_merge, "教务处签名合并（git merge --no-ff -S）/ academic affairs' signed merge of a pull request"
+    )
+    sp.add_argument(
+        "--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it"
+    )
     sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
-    sp.add_argument("--key", metavar="KEY", help="SSH 签名私钥，默认 $DEKT_SIGNING_KEY 或 git 的 user.signingkey / the SSH signing key")
-    sp.add_argument("--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)")
-    sp.add_argument("--certify", action="append", default=[], metavar="COMMIT", help="事后认定的提交 / a commit certified after the fact")
+    sp.add_argument(
+        "--key",
+        metavar="KEY",
+        help="SSH 签名私钥，默认 $DEKT_SIGNING_KEY 或 git 的 user.signingkey / the SSH signing key",
+    )
+    sp.add_argument(
+        "--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)"
+    )
+    sp.add_argument(
+        "--certify",
+        action="append",
+        default=[],
+        metavar="COMMIT",
+        help="事后认定的提交 / a commit certified after the fact",
+    )
 
-    sp = command("content-ids", cmd_content_ids, "为合并请求补充内容标识（变基不使审核失效）/ add content ids to PR.json")
-    sp.add_argument("--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it")
+    sp = command(
+        "content-ids", cmd_content_ids, "为合并请求补充内容标识（变基不使审核失效）/ add content ids to PR.json"
+    )
+    sp.add_argument(
+        "--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it"
+    )
     sp.add_argument("--base", default="origin/main", help="基准分支 / base ref (default: origin/main)")
     sp.add_argument(
-        "--timeline", metavar="PAGES.json", help="gh api graphql --paginate 的时间线输出 / the timeline pages gh printed"
+        "--timeline",
+        metavar="PAGES.json",
+        help="gh api graphql --paginate 的时间线输出 / the timeline pages gh printed",
     )
     sp.add_argument("-o", "--output", metavar="FILE", help="写入文件而非标准输出 / write to a file")
 
@@ -585,35 +677,59 @@ def parser() -> argparse.ArgumentParser:
 
     pr_help = "gh pr view --json 的输出，- 为标准输入 / the pull request as gh prints it, - for stdin"
     now_help = "判断时刻，默认现在；无时区则按学校时区 / the moment to decide at (default: now)"
-    sp = command("review-state", cmd_review_state, "显示合并请求的审核阶段及原因 / show a pull request's review stage and why")
+    sp = command(
+        "review-state", cmd_review_state, "显示合并请求的审核阶段及原因 / show a pull request's review stage and why"
+    )
     sp.add_argument("--pr", required=True, metavar="PR.json", help=pr_help)
     sp.add_argument("--now", metavar="ISO-8601", help=now_help)
     sp.add_argument("--format", choices=["text", "json"], default="text")
 
-    sp = command("gate", cmd_gate, "审核关卡：仅在可以合并时退出码为 0 / the review gate: exit 0 only when it may be merged")
+    sp = command(
+        "gate", cmd_gate, "审核关卡：仅在可以合并时退出码为 0 / the review gate: exit 0 only when it may be merged"
+    )
     sp.add_argument("--pr", required=True, metavar="PR.json", help=pr_help)
     sp.add_argument("--now", metavar="ISO-8601", help=now_help)
-    sp.add_argument("--status", metavar="FILE", help="写出提交状态（state、description）/ write the commit status as JSON")
+    sp.add_argument(
+        "--status", metavar="FILE", help="写出提交状态（state、description）/ write the commit status as JSON"
+    )
 
     sp = command("transcript", cmd_transcript, "生成一名学生的成绩单 PDF / write one student's transcript PDF")
     sp.add_argument("student", metavar="STUDENT_ID")
-    sp.add_argument("-o", "--output", metavar="FILE", help="输出文件，默认 <学号>.pdf / output file (default: <id>.pdf)")
-    sp.add_argument("--now", metavar="ISO-8601", help="签发日期，默认最后一次提交的日期 / the issue date (default: last commit's)")
+    sp.add_argument(
+        "-o", "--output", metavar="FILE", help="输出文件，默认 <学号>.pdf / output file (default: <id>.pdf)"
+    )
+    sp.add_argument(
+        "--now", metavar="ISO-8601", help="签发日期，默认最后一次提交的日期 / the issue date (default: last commit's)"
+    )
     sp.add_argument("--html", action="store_true", help="输出 HTML 预览而非 PDF / write the HTML preview instead")
 
-    sp = command("access-code", cmd_access_code, "显示学生“我的第二课堂”的个人访问码 / print a student's personal access code")
+    sp = command(
+        "access-code", cmd_access_code, "显示学生“我的第二课堂”的个人访问码 / print a student's personal access code"
+    )
     sp.add_argument("student", metavar="STUDENT_ID")
 
     sp = command("verify", cmd_verify, "离线核验成绩单 PDF / check a transcript PDF offline")
     sp.add_argument("pdf", metavar="FILE.pdf")
-    sp.add_argument("--records", metavar="DIR", help="构建目录、站点目录或其 verify/ 目录，默认 _build / the build, site or verify folder")
-    sp.add_argument("--trust", metavar="ROOT.pem", help="学校的根证书，核验 PDF 的数字签名 / the institution's root certificate")
+    sp.add_argument(
+        "--records",
+        metavar="DIR",
+        help="构建目录、站点目录或其 verify/ 目录，默认 _build / the build, site or verify folder",
+    )
+    sp.add_argument(
+        "--trust", metavar="ROOT.pem", help="学校的根证书，核验 PDF 的数字签名 / the institution's root certificate"
+    )
 
     sp = command("register", cmd_register, "把构建签发的成绩单记入签发登记 / record the transcripts a build issued")
-    sp.add_argument("--from", dest="source", metavar="OUT", default="_build", help="当前提交的构建目录 / the build of HEAD")
-    sp.add_argument("--sign", action="store_true", help="以教务处密钥签名提交 / commit, signed with academic affairs' key")
+    sp.add_argument(
+        "--from", dest="source", metavar="OUT", default="_build", help="当前提交的构建目录 / the build of HEAD"
+    )
+    sp.add_argument(
+        "--sign", action="store_true", help="以教务处密钥签名提交 / commit, signed with academic affairs' key"
+    )
     sp.add_argument("--key", help="SSH 签名私钥，默认 $DEKT_SIGNING_KEY / the SSH signing key")
-    sp.add_argument("--revoke", metavar="CODE", help="撤销这份成绩单 / revoke this transcript (with --student, --reason)")
+    sp.add_argument(
+        "--revoke", metavar="CODE", help="撤销这份成绩单 / revoke this transcript (with --student, --reason)"
+    )
     sp.add_argument("--student", metavar="ID", help="被撤销成绩单的学号 / the student of the revoked transcript")
     sp.add_argument("--reason", help="撤销原因 / why it is revoked")
     sp.add_argument("--now", help="日期，默认今天 / the date (default: today)")
@@ -624,19 +740,27 @@ def parser() -> argparse.ArgumentParser:
                       ("pages", "repos/O/R/pages")):  # fmt: skip
         aliases = ["--rulesets-json"] if key == "rules" else []
         sp.add_argument(f"--{key}-json", *aliases, metavar="FILE", help=f"gh api {what} 的输出 / its saved answer")
-    sp.add_argument("--from", dest="saved", metavar="DIR", help="含 repo.json、rules.json 等的目录 / folder of the saved answers")
+    sp.add_argument(
+        "--from", dest="saved", metavar="DIR", help="含 repo.json、rules.json 等的目录 / folder of the saved answers"
+    )
 
     sp = command("import-roster", cmd_import_roster, "从教务系统导出的 CSV 导入学生名册 / import a roster CSV export")
     sp.add_argument("export", metavar="EXPORT_CSV")
 
-    sp = command("import-claims", cmd_import_claims, "把填好的表格转换为申报文件 / turn filled spreadsheets into claim files")
+    sp = command(
+        "import-claims", cmd_import_claims, "把填好的表格转换为申报文件 / turn filled spreadsheets into claim files"
+    )
     sp.add_argument("files", nargs="+", metavar="FILE", help=".xlsx、.xls、.ods 或 .csv（UTF-8 或 GBK）")
     sp.add_argument("--dept", help="系部（编号或名称），默认按名册 / department (id or name); default: each student's")
     sp.add_argument("--year", help="学年，如 2015-2016：日期须在其中 / academic year the dates must fall in")
-    sp.add_argument("--registered", metavar="DATE", help="登记日期（表中无“登记日期”列时），默认今天 / registration date")
+    sp.add_argument(
+        "--registered", metavar="DATE", help="登记日期（表中无“登记日期”列时），默认今天 / registration date"
+    )
     sp.add_argument("--check", action="store_true", help="只检查，不写文件 / check only, write nothing")
     sp.add_argument("--format", choices=["human", "json"], default="human")
-    sp.add_argument("--summary", metavar="FILE.md", help="写入 Markdown 摘要（合并请求评论用）/ write a Markdown summary")
+    sp.add_argument(
+        "--summary", metavar="FILE.md", help="写入 Markdown 摘要（合并请求评论用）/ write a Markdown summary"
+    )
     sp.add_argument("--name", help="报告中使用的文件名 / the file name to report with")
 
     sp = command("template", cmd_template, "根据规则生成申报表格模板 / write the claims template from the rules")
@@ -644,7 +768,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--dept", help="系部（编号或名称）/ department (id or name)")
     sp.add_argument("--year", help="学年，默认本学年 / academic year (default: the current one)")
 
-    sp = command("signin-sheet", cmd_signin_sheet, "打印签到表（列与模板一致）/ print a sign-in sheet with the template's columns")
+    sp = command(
+        "signin-sheet",
+        cmd_signin_sheet,
+        "打印签到表（列与模板一致）/ print a sign-in sheet with the template's columns",
+    )
     sp.add_argument("--activity", required=True, help="活动名称 / activity name")
     who = sp.add_mutually_exclusive_group(required=True)
     who.add_argument("--class", dest="klass", help="班级（名册中的班级名）/ class, as the roster names it")
