@@ -10,12 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from pypdf import PdfReader, PdfWriter
-
 import helpers
+import pytest
 from dekt.transcript import canonical
 from dekt.transcript.verify import verify_pdf
+from pypdf import PdfReader, PdfWriter
 
 C = "records/claims/2014-2015/customs/"
 NOW = "2016-07-01T09:00:00+08:00"

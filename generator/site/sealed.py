@@ -68,7 +68,10 @@ def seal_all(records: list[tuple[str, dict]]) -> dict[str, bytes]:
         buckets[name[:k]][name] = entry
     files = {"index.json": json.dumps({"format": FORMAT, "prefix": k}).encode("ascii") + b"\n"}
     for key, entries in buckets.items():
-        files[f"{key}.json"] = json.dumps({"format": FORMAT, "records": entries}, sort_keys=True, separators=(",", ":")).encode("ascii") + b"\n"
+        files[f"{key}.json"] = (
+            json.dumps({"format": FORMAT, "records": entries}, sort_keys=True, separators=(",", ":")).encode("ascii")
+            + b"\n"
+        )
     return files
 
 

@@ -48,12 +48,18 @@ def _completion(c: dict, rules: Rules, since: str) -> dict:
     rule = version.rules.completions.get(c["id"]) if version else None
     names = {k: v.name for k, v in rule.required.items()} if rule else {}
     return {
-        "id": c["id"], "name": c["name"], "module": c["module"], "category": rule.category if rule else None,
-        "complete": c["complete"], "required_done": len(c["required_done"]), "required_total": len(c["required_done"]) + len(c["required_missing"]),
+        "id": c["id"],
+        "name": c["name"],
+        "module": c["module"],
+        "category": rule.category if rule else None,
+        "complete": c["complete"],
+        "required_done": len(c["required_done"]),
+        "required_total": len(c["required_done"]) + len(c["required_missing"]),
         "required_missing": [names.get(k, k) for k in c["required_missing"]],
-        "elective_points": c["elective_points"], "min_elective_points": c["min_elective_points"],
+        "elective_points": c["elective_points"],
+        "min_elective_points": c["min_elective_points"],
         "credits": c["credits"],
-    }  # fmt: skip
+    }
 
 
 def _day(moment: str, tz: tzinfo) -> date:

@@ -54,7 +54,7 @@ def font_problems(root: Path, rules, roster: dict, entries, locator) -> list[Dia
     """DK701 for each character the configured fonts lack, where it is written; DK702 if a font is unusable."""
     specs = fonts.configured(rules, root)
     covered = None
-    for weight, spec in specs.items():
+    for spec in specs.values():
         try:  # the character map is cached on disk (keyed by file, size, time and face): no font is opened warm
             codes = fonts.cmap(spec, fonts.cache_dir(root))
         except Exception as exc:  # a missing file, or not a font: transcripts cannot be made

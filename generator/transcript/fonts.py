@@ -223,5 +223,8 @@ def faces(specs: dict[str, FontSpec], extras: frozenset[str], cache: Path) -> li
     out = [FontFace("DK Base", "bold" if w == "bold" else "normal", base_path(s, w, cache)) for w, s in specs.items()]
     if extras:
         family = f"DK Extra {extras_id(extras)}"
-        out += [FontFace(family, "bold" if w == "bold" else "normal", extras_path(s, w, extras, cache)) for w, s in specs.items()]
+        out += [
+            FontFace(family, "bold" if w == "bold" else "normal", extras_path(s, w, extras, cache))
+            for w, s in specs.items()
+        ]
     return out

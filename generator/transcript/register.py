@@ -154,8 +154,11 @@ def sealed_records(reg: Register, current: dict[str, tuple[str, dict]]) -> list[
             status = {"status": "current"}
             if i + 1 < len(chain):
                 status = {"status": "superseded", "superseded_on": chain[i + 1]["issue_date"]}
-                gone = [it["activity"] for it in rec.get("items", [])
-                        if (it.get("date"), it.get("activity")) in revoked_now and it.get("amended") != "revokes"]  # fmt: skip
+                gone = [
+                    it["activity"]
+                    for it in rec.get("items", [])
+                    if (it.get("date"), it.get("activity")) in revoked_now and it.get("amended") != "revokes"
+                ]
                 if gone:
                     status["revoked_items"] = gone
             elif sid not in current:  # registered, but this build issues the student nothing (not on the roster)
@@ -193,8 +196,13 @@ def head_commit(root: Path) -> str | None:
 
 def roster_date(root: Path, tz) -> date | None:
     """When the roster last changed in the history (the issue date of a transcript with no items)."""
-    r = subprocess.run(["git", "log", "-1", "--format=%cI", "--", "records/students.csv"], cwd=root, capture_output=True,
-                       text=True, check=False)  # fmt: skip
+    r = subprocess.run(
+        ["git", "log", "-1", "--format=%cI", "--", "records/students.csv"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if r.returncode != 0 or not r.stdout.strip():
         return None
     from datetime import datetime
@@ -272,8 +280,12 @@ def revoke(root: Path, code: str, student: str, today: date, reason: str) -> str
     if not match:
         raise DektError(f"签发登记中没有学生 {student} 的成绩单 {code} (no such transcript in the register)")
     path = root / match[-1].file
-    row = json.dumps({"student": student, "revoke": code, "date": today.isoformat(), "reason": " ".join(reason.split())},
-                     ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # fmt: skip
+    row = json.dumps(
+        {"student": student, "revoke": code, "date": today.isoformat(), "reason": " ".join(reason.split())},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     before = path.read_bytes()
     write_atomic(path, before + (b"" if before.endswith(b"\n") else b"\n") + row.encode("utf-8") + b"\n")
     return path.relative_to(root).as_posix()

@@ -23,14 +23,18 @@ def register(root: Path, args: argparse.Namespace) -> int:
         if not (args.student and args.reason and args.reason.strip()):
             raise DektError("撤销成绩单需要 --student 与 --reason (a revocation needs --student and --reason)")
         files = [reg.revoke(root, args.revoke, args.student, today, args.reason)]
-        message = f"签发登记：撤销 {args.revoke} (Register: revoke {args.revoke})\n\nReason: {' '.join(args.reason.split())}\n"
+        message = (
+            f"签发登记：撤销 {args.revoke} (Register: revoke {args.revoke})\n\n"
+            f"Reason: {' '.join(args.reason.split())}\n"
+        )
         print(f"已记入撤销 revocation recorded → {files[0]}")
     else:
         source = Path(args.source)
         source = source if source.is_absolute() else root / source
         added, revoked, files = reg.register_update(root, source, today, custody=certified_files(root))
         print(
-            f"签发登记 register: 新增 {added} 份成绩单 transcripts added, {revoked} 份撤销 withdrawn → {', '.join(files) or '无改动 nothing'}"
+            f"签发登记 register: 新增 {added} 份成绩单 transcripts added, {revoked} 份撤销 withdrawn"
+            f" → {', '.join(files) or '无改动 nothing'}"
         )
         if not files:
             return 0
@@ -43,6 +47,7 @@ def register(root: Path, args: argparse.Namespace) -> int:
         print(f"已签名提交 signed commit {commit[:12]}")
     else:
         print(
-            "尚未提交：请以教务处密钥签名提交 (not committed yet: commit it signed with academic affairs' key, or use --sign)"
+            "尚未提交：请以教务处密钥签名提交 "
+            "(not committed yet: commit it signed with academic affairs' key, or use --sign)"
         )
     return 0

@@ -9,7 +9,7 @@ content, and the fonts are the cached subsets, so the same data gives the same b
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -164,7 +164,7 @@ def pdf(
 
     page_html = page_html or html(data, code, faces, url)
     fetch = fetcher([TEMPLATES, *(f.path for f in faces)])
-    issued = datetime.fromisoformat(data["issue_date"]).replace(tzinfo=timezone.utc)
+    issued = datetime.fromisoformat(data["issue_date"]).replace(tzinfo=UTC)
     attachment = weasyprint.Attachment(
         string=canonical_json(data),
         name=ATTACHMENT_NAME,

@@ -62,7 +62,8 @@ def load_signer(config: tuple[str, bytes]):
     signer = signers.SimpleSigner.load_pkcs12(config[0], passphrase=config[1] or None)
     if signer is None:
         raise DektError(
-            f"无法打开签名证书 {config[0]}（密码错误或文件损坏） (cannot open the PKCS#12 file: wrong password or damaged)"
+            f"无法打开签名证书 {config[0]}（密码错误或文件损坏） "
+            "(cannot open the PKCS#12 file: wrong password or damaged)"
         )
     return signer
 
@@ -80,8 +81,12 @@ def sign_pdf(body: bytes, signer) -> bytes:
     from pyhanko.sign import fields, signers
 
     writer = IncrementalPdfFileWriter(io.BytesIO(body), strict=False)
-    meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-                                        reason="第二课堂成绩单签发 / transcript issued")  # fmt: skip
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason="第二课堂成绩单签发 / transcript issued",
+    )
     try:  # room for a CMS object of 8 KiB (a chain of three RSA-2048 certificates fits): no trial signature to size it
         signed = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=16384).getvalue()
     except Exception:  # noqa: BLE001 — a larger chain: let pyHanko measure it (twice the work, once in a while)
@@ -202,27 +207,46 @@ def throwaway_ca(folder: Path, institution: str) -> tuple[Path, Path, str]:
     now = dt.datetime.now(dt.UTC)
 
     def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "DEMO ONLY — throwaway, not a real CA")])  # fmt: skip
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "DEMO ONLY — throwaway, not a real CA"),
+            ]
+        )
 
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(name("dekt demo root CA (throwaway)")).issuer_name(name("dekt demo root CA (throwaway)"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-          .sign(ca_key, hashes.SHA256()))  # fmt: skip
-    cert = (x509.CertificateBuilder().subject_name(name(f"{institution} (demo signer, throwaway)")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .sign(ca_key, hashes.SHA256()))  # fmt: skip
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("dekt demo root CA (throwaway)"))
+        .issuer_name(name("dekt demo root CA (throwaway)"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name(f"{institution} (demo signer, throwaway)"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     folder.mkdir(parents=True, exist_ok=True)
     password = "demo-throwaway"
     root_pem, p12 = folder / "demo-root-ca.pem", folder / "demo-signer.p12"
     root_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"dekt-demo", key, cert, [ca],
-                                                          serialization.BestAvailableEncryption(password.encode())))  # fmt: skip
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"dekt-demo", key, cert, [ca], serialization.BestAvailableEncryption(password.encode())
+        )
+    )
     return root_pem, p12, password

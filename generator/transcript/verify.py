@@ -138,9 +138,12 @@ def verify_pdf(path: Path, records: Path | None = None, trust: Path | None = Non
     else:
         v.passed.append("code")
     wanted = {
-        "姓名 name": student["name"], "学号 student id": student["id"], "系部 department": student["department_name"],
-        "签发日期 issue date": cn_date(data["issue_date"]), "总学分 total": f"合计{data['total']}{data['total_required']}",
-    }  # fmt: skip
+        "姓名 name": student["name"],
+        "学号 student id": student["id"],
+        "系部 department": student["department_name"],
+        "签发日期 issue date": cn_date(data["issue_date"]),
+        "总学分 total": f"合计{data['total']}{data['total_required']}",
+    }
     wanted.update({f"{m['name']} credits": f"{m['name']}{m['credits']}{m['required']}" for m in data["modules"]})
     for label, value in wanted.items():
         if _compact(value) not in page:
@@ -170,19 +173,27 @@ def verify_pdf(path: Path, records: Path | None = None, trust: Path | None = Non
         recorded = record.get("pdf_sha256") if record else None
         sha = hashlib.sha256(body).hexdigest()
         if signature is not None and signature.intact:  # a signed file: its unsigned first revision is what was issued
-            sha = next((h for h in (hashlib.sha256(c).hexdigest() for c in sign.unsigned_candidates(body)) if h == recorded),
-                       hashlib.sha256(sign.unsigned_revision(body) or body).hexdigest())  # fmt: skip
+            sha = next(
+                (h for h in (hashlib.sha256(c).hexdigest() for c in sign.unsigned_candidates(body)) if h == recorded),
+                hashlib.sha256(sign.unsigned_revision(body) or body).hexdigest(),
+            )
         if record is None:
             v.fail("record", f"在 {records} 中找不到验证码 {code} 的签发记录",
                    f"no issue record for code {code} under {records}")  # fmt: skip
         elif recorded != sha:
-            v.fail("sha256", f"文件已被改动：SHA-256 为 {sha[:16]}…，签发记录为 {str(recorded)[:16]}…",
-                   f"the file was changed: its SHA-256 is {sha[:16]}…, the record says {str(recorded)[:16]}…")  # fmt: skip
+            v.fail(
+                "sha256",
+                f"文件已被改动：SHA-256 为 {sha[:16]}…，签发记录为 {str(recorded)[:16]}…",
+                f"the file was changed: its SHA-256 is {sha[:16]}…, the record says {str(recorded)[:16]}…",
+            )
         else:
             v.passed.append("sha256")
             if record.get("status") == "revoked":
-                v.fail("revoked", f"本校签发的真实成绩单，但已于 {record.get('revoked_on')} 撤销：{record.get('revoked_reason')}",
-                       f"a genuine transcript of the school, but revoked on {record.get('revoked_on')}")  # fmt: skip
+                v.fail(
+                    "revoked",
+                    f"本校签发的真实成绩单，但已于 {record.get('revoked_on')} 撤销：{record.get('revoked_reason')}",
+                    f"a genuine transcript of the school, but revoked on {record.get('revoked_on')}",
+                )
     return v
 
 
@@ -192,8 +203,10 @@ def _status_lines(record: dict) -> list[str]:
     if status == "superseded":
         out = [
             (
-                f"  ✓ 真实有效：本校于 {record.get('issue_date')} 签发；该生此后于 {record.get('superseded_on')} 签发了更新的成绩单"
-                f" (genuine, issued on {record.get('issue_date')}; a newer one was issued on {record.get('superseded_on')})"
+                f"  ✓ 真实有效：本校于 {record.get('issue_date')} 签发；"
+                f"该生此后于 {record.get('superseded_on')} 签发了更新的成绩单"
+                f" (genuine, issued on {record.get('issue_date')};"
+                f" a newer one was issued on {record.get('superseded_on')})"
             )
         ]
         if record.get("revoked_items"):
@@ -212,14 +225,18 @@ def report(v: Verification) -> str:
     if v.data:
         s = v.data["student"]
         lines.append(
-            f"  {s['name']}（{s['id']}）· {s['department_name']} · 签发 issued {v.data['issue_date']} · 验证码 code {v.code}"
+            f"  {s['name']}（{s['id']}）· {s['department_name']}"
+            f" · 签发 issued {v.data['issue_date']} · 验证码 code {v.code}"
         )
     if v.record:
         lines.append(f"  签发记录 record: {v.record}")
     sig = v.signature
     if sig is not None:
-        trust = {True: "，可链接到所给根证书 (chains to the given root)", False: "，不受所给根证书信任 (NOT trusted by the given root)",
-                 None: "（未给根证书，未核验签名者 / no root given: the signer is not checked）"}[sig.trusted]  # fmt: skip
+        trust = {
+            True: "，可链接到所给根证书 (chains to the given root)",
+            False: "，不受所给根证书信任 (NOT trusted by the given root)",
+            None: "（未给根证书，未核验签名者 / no root given: the signer is not checked）",
+        }[sig.trusted]
         lines.append(f"  数字签名 signature: {sig.signer}；签名时间 {sig.signed_at or '?'}{trust}")
     for p in v.problems:
         lines.append(f"  ✗ {p}")

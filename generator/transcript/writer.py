@@ -89,13 +89,15 @@ def check_fonts(specs: dict[str, fonts.FontSpec]) -> None:
     if harfbuzz_subset is None:
         raise DektError(
             "WeasyPrint 找不到 HarfBuzz 的字体子集库，生成成绩单会慢数倍；Debian 上请安装 libharfbuzz-subset0 "
-            "(WeasyPrint cannot load HarfBuzz-subset and would subset fonts slowly: on Debian, apt-get install libharfbuzz-subset0)"
+            "(WeasyPrint cannot load HarfBuzz-subset and would subset fonts slowly: "
+            "on Debian, apt-get install libharfbuzz-subset0)"
         )
     for weight, spec in specs.items():
         if not spec.path.is_file():
             raise DektError(
                 f"成绩单字体文件不存在：{spec.path}（rules/school.yaml transcript.font.{weight}）；"
-                f"Debian 上可安装 fonts-noto-cjk (the transcript font file is missing; on Debian install fonts-noto-cjk)"
+                "Debian 上可安装 fonts-noto-cjk "
+                "(the transcript font file is missing; on Debian install fonts-noto-cjk)"
             )
         try:
             spec.index()
