@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -120,3 +121,14 @@ def test_demo_data_refuses_to_replace_records(school):
     forced = dekt("demo-data", "--repo", school, "--students", 20, "--seed", 1, "--force", school, cwd=school)
     assert forced.returncode == 0, forced.stderr
     assert snapshot(school / "records") != claims
+
+
+def test_unusable_font_cache_is_a_clear_error(school, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = {**os.environ, "DEKT_FONT_CACHE": str(blocker / "fonts")}
+    run = subprocess.run([*DEKT, "build", "--out", str(school / "_build"), "--now", NOW], cwd=school, env=env,
+                         capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "DEKT_FONT_CACHE" in run.stderr and "font cache folder cannot be used" in run.stderr
+    assert not (school / "_build" / "site").exists()

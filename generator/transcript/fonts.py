@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..diagnostics import DektError
 from ..files import write_atomic
 
 BASE_VERSION = "2"  # bump when the base character set or the subsetting options change
@@ -63,7 +64,19 @@ def cache_dir(root: Path) -> Path:
     """Where built fonts are kept: ``$DEKT_FONT_CACHE``, else the user's cache (shared by every clone, since
     a built font depends only on the font file), else ``.dekt-cache/fonts`` in the repository."""
     if os.environ.get("DEKT_FONT_CACHE"):
-        return Path(os.environ["DEKT_FONT_CACHE"])
+        chosen = Path(os.environ["DEKT_FONT_CACHE"])
+        try:
+            chosen.mkdir(parents=True, exist_ok=True)
+            writable = os.access(chosen, os.W_OK)
+        except OSError as exc:
+            writable, why = False, exc.strerror
+        else:
+            why = "不可写 not writable"
+        if not writable:
+            raise DektError(
+                f"字体缓存目录 DEKT_FONT_CACHE={chosen} 无法使用：{why} (the font cache folder cannot be used: {why})"
+            )
+        return chosen
     try:
         user = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dekt" / "fonts"
         user.mkdir(parents=True, exist_ok=True)
