@@ -613,45 +613,36 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.add_argument("-o", "--output", metavar="FILE", help="写入文件而非标准输出 / write to a file")
 
+    def merge_options(sp: argparse.ArgumentParser) -> None:
+        """What the merge message and the signed merge both take: the pull request, the moment, who merges."""
+        sp.add_argument(
+            "--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it"
+        )
+        sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
+        sp.add_argument(
+            "--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)"
+        )
+        sp.add_argument(
+            "--certify",
+            action="append",
+            default=[],
+            metavar="COMMIT",
+            help="事后认定的提交 / a commit certified after the fact",
+        )
+
     sp = command(
         "merge-message", cmd_merge_message, "生成带审核记录的合并提交说明 / the merge message with the review record"
     )
-    sp.add_argument(
-        "--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it"
-    )
-    sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
-    sp.add_argument(
-        "--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)"
-    )
-    sp.add_argument(
-        "--certify",
-        action="append",
-        default=[],
-        metavar="COMMIT",
-        help="事后认定的提交 / a commit certified after the fact",
-    )
+    merge_options(sp)
 
     sp = command(
         "merge", cmd_merge, "教务处签名合并（git merge --no-ff -S）/ academic affairs' signed merge of a pull request"
     )
-    sp.add_argument(
-        "--pr", required=True, metavar="PR.json", help="gh pr view 的 JSON / the pull request as gh reports it"
-    )
-    sp.add_argument("--now", metavar="ISO-8601", help="当前时间，默认现在 / the time to decide at (default: now)")
+    merge_options(sp)
     sp.add_argument(
         "--key",
         metavar="KEY",
         help="SSH 签名私钥，默认 $DEKT_SIGNING_KEY 或 git 的 user.signingkey / the SSH signing key",
-    )
-    sp.add_argument(
-        "--merged-by", metavar="LOGIN", help="合并人，默认认定人 / who merges (default: the final approver)"
-    )
-    sp.add_argument(
-        "--certify",
-        action="append",
-        default=[],
-        metavar="COMMIT",
-        help="事后认定的提交 / a commit certified after the fact",
     )
 
     sp = command(
