@@ -3,7 +3,8 @@
 A record's file name is a hash of the code, and its contents are encrypted with a key derived from the
 code, so a full copy of the site lists no one and reads nothing; whoever holds a transcript's code (printed
 on it, and in its QR) finds and opens that one record. The verification page does the same in the browser
-with WebCrypto (``site/docs/assets/javascripts/verify.js``), with nothing but static files.
+with WebCrypto (``site/docs/assets/javascripts/sealed.js``, used by ``verify.js`` and ``me.js``), with nothing but
+static files.
 
     name  = hex(SHA-256("dekt-verify/1 name\\0" + code))[:32]          → in verify/<name[:k]>.json
     key   = HKDF-SHA256(code, salt "dekt-verify/1", info "aes-256-gcm")  (32 bytes)

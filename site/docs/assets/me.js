@@ -1,72 +1,16 @@
 /* 我的第二课堂: a student's own record, opened in the browser with their personal access code.
  *
- * The records are sealed exactly as the verification records are (see dekt/site/sealed.py and dekt/access.py):
- * the code (ME-XXXX-XXXX-XXXX-XXXX) names a record, the first 32 hex digits of SHA-256("dekt-verify/1 name\0" +
- * code), kept in a bucket me/<first k digits>.json (k from me/index.json); the record is AES-256-GCM encrypted
- * under HKDF-SHA256(code), the name as associated data. Without the code nothing can be found or read.
+ * The records are sealed exactly as the verification records are (see dekt/site/sealed.py and dekt/access.py),
+ * and found and opened by the same code, assets/javascripts/sealed.js (window.dektSealed): the code
+ * (ME-XXXX-XXXX-XXXX-XXXX) names a record, the first 32 hex digits of SHA-256("dekt-verify/1 name\0" + code), kept
+ * in a bucket me/<first k digits>.json (k from me/index.json); the record is AES-256-GCM encrypted under
+ * HKDF-SHA256(code), the name as associated data. Without the code nothing can be found or read.
  * Everything shown is built with textContent: the record's texts are data, never markup. No inline script.
  */
 (function () {
   "use strict";
 
-  var ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford's base 32: no I, L, O, U
-  var enc = new TextEncoder();
-
-  /* A code as typed (any case, spaces, O for 0, I or L for 1) in its printed form, or null. */
-  function normalize(text) {
-    var raw = String(text || "").toUpperCase().replace(/[\s\-‐-―－]/g, "");
-    if (raw.indexOf("ME") === 0) raw = raw.slice(2);
-    raw = raw.replace(/O/g, "0").replace(/[IL]/g, "1");
-    if (raw.length !== 16) return null;
-    for (var i = 0; i < raw.length; i++) if (ALPHABET.indexOf(raw[i]) < 0) return null;
-    return "ME-" + raw.match(/.{4}/g).join("-");
-  }
-
-  function hex(buffer) {
-    return Array.prototype.map.call(new Uint8Array(buffer), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  function b64(text) {
-    var bin = atob(text), out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-
-  function getJSON(url) {
-    return fetch(url, { cache: "no-cache" }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
-      return r.json();
-    });
-  }
-
-  function open(code, name, entry) {
-    return crypto.subtle.importKey("raw", enc.encode(code), "HKDF", false, ["deriveKey"]).then(function (ikm) {
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: enc.encode("dekt-verify/1"), info: enc.encode("aes-256-gcm") },
-        ikm, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
-    }).then(function (key) {
-      return crypto.subtle.decrypt({ name: "AES-GCM", iv: b64(entry.iv), additionalData: enc.encode(name) }, key, b64(entry.data));
-    }).then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
-  }
-
-  /* The record a code opens, or null when no record has this code. */
-  function lookup(code) {
-    var named = crypto.subtle.digest("SHA-256", enc.encode("dekt-verify/1 name\u0000" + code)).then(function (d) { return hex(d).slice(0, 32); });
-    return Promise.all([getJSON("index.json"), named]).then(function (got) {
-      var k = got[0].prefix, name = got[1];
-      return getJSON(name.slice(0, k) + ".json").then(function (bucket) {
-        var entry = bucket.records[name];
-        return entry ? open(code, name, entry) : null;
-      });
-    });
-  }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { if (k === "text") node.textContent = attrs[k]; else node.setAttribute(k, attrs[k]); });
-    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
+  var sealed = window.dektSealed, el = sealed.el; // ../assets/javascripts/sealed.js, loaded before this file
 
   function text(v) { return v === null || v === undefined ? "" : String(v); }
 
@@ -153,7 +97,7 @@
   }
 
   function openCode(typed) {
-    var code = normalize(typed);
+    var code = sealed.normalize(typed, "ME");
     if (!code) {
       show("invalid", function (box) {
         box.appendChild(el("p", { "class": "bad", text: "访问码格式不正确：由 ME 和 16 个字母或数字组成，形如 ME-XXXX-XXXX-XXXX-XXXX。" }));
@@ -165,7 +109,8 @@
       show("error", function (box) { box.appendChild(el("p", { text: "请通过 HTTPS 打开本页。 (Open this page over HTTPS.)" })); });
       return Promise.resolve();
     }
-    return lookup(code).then(function (record) {
+    // The record the code opens, or null; the records sit beside the page, in me/ ("" is the page's own folder).
+    return sealed.open("", code).then(function (record) {
       if (record) return showRecord(record);
       show("unknown", function (box) {
         box.appendChild(el("p", { "class": "bad", text: "没有与这个访问码对应的记录。请核对输入；访问码补发后，旧访问码即失效。" }));
@@ -186,9 +131,7 @@
     openCode(document.getElementById("dekt-me-code").value);
   });
   /* From the QR on the slip: ?code=… (or #code=…); the address is cleaned once the code is read. */
-  var params = new URLSearchParams(window.location.search);
-  var fromHash = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-  var given = params.get("code") || fromHash.get("code");
+  var given = sealed.givenCode();
   if (given) {
     var clean = new URL(window.location.href);
     clean.search = "";

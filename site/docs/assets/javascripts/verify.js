@@ -4,71 +4,14 @@
  * SHA-256("dekt-verify/1 name\0" + code). Records sit in buckets verify/<first k digits>.json (k from
  * verify/index.json); a record is AES-256-GCM encrypted under HKDF-SHA256(code), the name as associated
  * data. Without the code nothing can be found or read. WebCrypto needs a secure context (HTTPS or localhost).
+ * Finding and opening the record is sealed.js (window.dektSealed), shared with the self-view page me.js.
  */
 (function () {
   "use strict";
 
-  var ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford's base 32: no I, L, O, U
-  var enc = new TextEncoder();
+  var sealed = window.dektSealed, el = sealed.el; // sealed.js, loaded before this file
 
-  /* A code as typed (any case, spaces, O for 0, I or L for 1) in its printed form, or null. */
-  function normalize(text) {
-    var raw = String(text || "").toUpperCase().replace(/[\s\-‐-―－]/g, "");
-    if (raw.indexOf("DK") === 0) raw = raw.slice(2);
-    raw = raw.replace(/O/g, "0").replace(/[IL]/g, "1");
-    if (raw.length !== 16) return null;
-    for (var i = 0; i < raw.length; i++) if (ALPHABET.indexOf(raw[i]) < 0) return null;
-    return "DK-" + raw.match(/.{4}/g).join("-");
-  }
-
-  function hex(buffer) {
-    return Array.prototype.map.call(new Uint8Array(buffer), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  function b64(text) {
-    var bin = atob(text), out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-
-  function recordName(code) {
-    return crypto.subtle.digest("SHA-256", enc.encode("dekt-verify/1 name\u0000" + code)).then(function (d) { return hex(d).slice(0, 32); });
-  }
-
-  function getJSON(url) {
-    return fetch(url, { cache: "no-cache" }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
-      return r.json();
-    });
-  }
-
-  function open(code, name, entry) {
-    return crypto.subtle.importKey("raw", enc.encode(code), "HKDF", false, ["deriveKey"]).then(function (ikm) {
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: enc.encode("dekt-verify/1"), info: enc.encode("aes-256-gcm") },
-        ikm, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
-    }).then(function (key) {
-      return crypto.subtle.decrypt({ name: "AES-GCM", iv: b64(entry.iv), additionalData: enc.encode(name) }, key, b64(entry.data));
-    }).then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
-  }
-
-  /* The record for a code: {record} when found, {record: null} when no transcript has this code. */
-  function lookup(code) {
-    return Promise.all([getJSON("index.json"), recordName(code)]).then(function (got) {
-      var k = got[0].prefix, name = got[1];
-      return getJSON(name.slice(0, k) + ".json").then(function (bucket) {
-        var entry = bucket.records[name];
-        return entry ? open(code, name, entry).then(function (record) { return { record: record }; }) : { record: null };
-      });
-    });
-  }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { if (k === "text") node.textContent = attrs[k]; else node.setAttribute(k, attrs[k]); });
-    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
+  function normalize(text) { return sealed.normalize(text, "DK"); }
 
   function field(dl, label, value) {
     if (value === undefined || value === null || value === "") return;
@@ -174,8 +117,9 @@
       });
       return Promise.resolve();
     }
-    return lookup(code).then(function (found) {
-      if (found.record) return showRecord(code, found.record);
+    // The record the code opens, or null; the records sit beside the page, in verify/ ("" is the page's own folder).
+    return sealed.open("", code).then(function (record) {
+      if (record) return showRecord(code, record);
       current = null;
       show("unknown", function (box) {
         box.appendChild(el("h3", {}, [el("span", { "class": "bad", text: "✗ 未找到该验证码" }), " · No transcript has this code"]));
@@ -213,7 +157,7 @@
       var bytes = new Uint8Array(buf);
       var parts = [bytes].concat(firstRevisionEnds(bytes).map(function (end) { return bytes.subarray(0, end); }));
       return Promise.all(parts.map(function (p) { return crypto.subtle.digest("SHA-256", p); })).then(function (sums) {
-        return sums.map(hex);
+        return sums.map(sealed.hex);
       });
     }).then(function (sums) {
       var whole = sums[0] === want, signed = !whole && sums.slice(1).indexOf(want) >= 0;
@@ -244,9 +188,7 @@
     if (ev.target.files && ev.target.files[0]) checkPdf(ev.target.files[0]);
   });
   /* Arriving from the QR code: ?code=… (or #code=…, which never reaches the server's log). */
-  var params = new URLSearchParams(window.location.search);
-  var fromHash = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-  var given = params.get("code") || fromHash.get("code");
+  var given = sealed.givenCode();
   if (given) {
     document.getElementById("dekt-code").value = given;
     verify(given);
