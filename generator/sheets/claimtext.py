@@ -36,12 +36,11 @@ class Activity:
 def render(activity: Activity) -> str:
     """The claim file's text: ``student:`` for one person, a ``participants:`` list for several."""
     fields = dict(activity.fields)
-    people = [dict(p) for p in activity.people]
+    people = activity.people
     award = {p.get("award") for p in people}
     if len(people) > 1 and len(award) == 1 and None not in award:  # one award for all: say it once
         fields["award"] = award.pop()
-        for p in people:
-            p.pop("award")
+        people = [{k: v for k, v in p.items() if k != "award"} for p in people]  # copies: the activity is kept as is
     lines = [f"{k}: {quote(fields[k])}" for k in FILE_FIELDS if fields.get(k) is not None]
     if len(people) == 1:
         person = people[0]

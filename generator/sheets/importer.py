@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import inspect
 import re
@@ -31,6 +32,7 @@ from .rows import HEADER_SEARCH, Row, read_sheet
 
 SKIPPED_SHEETS = ("说明", "_lists")  # the template's own guide and drop-down lists
 _SCORE_TAKES_CLASSES = "classes" in inspect.signature(score).parameters
+_CACHED_CELLS = (str, int, float, bool, date, type(None))  # calamine's cell types whose equal values read the same
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,23 @@ class _Import:
         self._tables: dict[str, list] = {}
         self.window = lru_cache(maxsize=None)(rules.window_for)
         self.scores: dict[tuple, object] = {}
+        # A sheet repeats the same dates, hours and years on thousands of rows: each distinct one is read once.
+        self.academic_year = lru_cache(maxsize=None)(rules.academic_year)
+        self.version_for = lru_cache(maxsize=None)(rules.version_for)
+        self.study_years = lru_cache(maxsize=None)(rules.study_years)
+        self._reads: dict[tuple, values.Read] = {}
+
+    def read(self, parse, cell: object) -> values.Read:
+        """``parse(cell)``, once per distinct cell value and type (reads are immutable values)."""
+        kind = type(cell)
+        if kind not in _CACHED_CELLS:  # a time zone or another exotic cell: equal values may read differently
+            return parse(cell)
+        # -0.0 == 0.0 but hours writes them apart; a float's repr is what hours reads and tells every float apart.
+        key = (parse, kind, repr(cell) if kind is float else cell)
+        got = self._reads.get(key)
+        if got is None:
+            got = self._reads[key] = parse(cell)
+        return got
 
     def report(self, row: Row, at: str | None, code: str, **args) -> None:
         self.problems.append(diag(code, f"{self.book}!{row.sheet}", *row.at(at), **args))
@@ -94,7 +113,7 @@ class _Import:
     # ------------------------------------------------------------------ one row
 
     def student(self, row: Row) -> Student | None:
-        sid = self.note(row, "student", values.student_id(row.cells["student"]))
+        sid = self.note(row, "student", self.read(values.student_id, row.cells["student"]))
         if sid is None:
             return None
         student = self.roster.get(sid)
@@ -157,22 +176,23 @@ class _Import:
         """Read one row into claim fields; None when it cannot become a claim (its problems are reported)."""
         before = len(self.problems)
         student = self.student(row)
-        day = self.note(row, "date", values.day(row.cells["date"])) if not values.blank(row.cells.get("date")) else None
-        if day is None and values.blank(row.cells.get("date")):
+        dated = not values.blank(row.cells.get("date"))
+        day = self.note(row, "date", self.read(values.day, row.cells["date"])) if dated else None
+        if not dated:
             self.report(row, "date", "DK815", column=HEADER["date"])
         registered, own = self.registered, not values.blank(row.cells.get("registered"))
         if own:
-            registered = self.note(row, "registered", values.day(row.cells["registered"]))
+            registered = self.note(row, "registered", self.read(values.day, row.cells["registered"]))
         if day is None or student is None:
             return None
-        year = self.rules.academic_year(day)
+        year = self.academic_year(day)
         if self.year and year != self.year:
             self.report(row, "date", "DK811", date=day, year=self.year)
-        version = self.rules.version_for(year)
+        version = self.version_for(year)
         if version is None:
             self.report(row, "date", "DK313", year=year)
             return None
-        period = self.rules.study_years(student.enrollment_year)
+        period = self.study_years(student.enrollment_year)
         if year not in period:
             self.report(row, "date", "DK309", student=student.id, date=day, period=f"{period[0]}…{period[-1]}")
         v = version.rules
@@ -181,7 +201,7 @@ class _Import:
         for name, table, kind in self.tables(v):
             out[name] = self.lookup(row, name, table, kind) if name in row.cols else None
         if not values.blank(row.cells.get("hours")):
-            out["hours"] = self.note(row, "hours", values.hours(row.cells["hours"]))
+            out["hours"] = self.note(row, "hours", self.read(values.hours, row.cells["hours"]))
         if not values.blank(row.cells.get("rank")):
             out["rank"] = self.note(row, "rank", values.rank(row.cells["rank"]))
         if not values.blank(row.cells.get("credits")):
@@ -236,6 +256,7 @@ class _Import:
         return out
 
 
+@lru_cache(maxsize=4096)
 def _fold(name: str) -> str:
     """Names compared without width, case or spaces."""
     return "".join(unicodedata.normalize("NFKC", name).casefold().split())
@@ -250,6 +271,22 @@ def plan_import(
     year: str | None = None, registered: date | None = None, records: Records | None = None,
 ) -> ImportResult:  # fmt: skip
     """Read ``source`` and plan the claim files it gives, checking every row; writes nothing."""
+    # Planning makes some hundred thousand small objects and hardly a reference cycle; the collector's passes over them
+    # (and over the repository's claims) cost a quarter of the time, so it waits until the plan is made (and then
+    # frees whatever cycles there were).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan(root, rules, source, book=book, dept=dept, year=year, registered=registered, records=records)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan(
+    root: Path, rules: Rules, source: Path, *, book: str | None, dept: str | None, year: str | None,
+    registered: date | None, records: Records | None,
+) -> ImportResult:  # fmt: skip
     book = book or source.name
     try:
         raw = source.read_bytes() if source.stat().st_size <= 20 * 1024 * 1024 else b""
@@ -355,7 +392,7 @@ def _render_all(job: _Import, activities: list[Activity]) -> tuple[list[Planned]
             job.report(first, "student", "DK817", file=rel)
         cells = tuple((f"{job.book}!{r.sheet}", *r.at("student")) for r in act.rows)
         planned.append(Planned(rel, text, existing == text, len(act.people), cells))
-        version = job.rules.version_for(job.rules.academic_year(act.fields["date"]))
+        version = job.version_for(job.academic_year(act.fields["date"]))
         for entry, row in zip(_entries(act, rel), act.rows):
             entries.append((entry, row, _score(job, entry, row, version), version))
     return planned, entries
@@ -418,9 +455,7 @@ def _unregistered(text: str) -> str:
 def _score(job: _Import, e, row: Row, version) -> Score | None:
     """Score like validation does: the category's fields, the credit table, stated credits, the registration window."""
     before = len(job.problems)
-    kwargs = (
-        {"classes": catalog.class_catalogue(job.rules, job.rules.academic_year(e.date))} if _SCORE_TAKES_CLASSES else {}
-    )
+    kwargs = {"classes": catalog.class_catalogue(job.rules, job.academic_year(e.date))} if _SCORE_TAKES_CLASSES else {}
     key = (
         version.rules.since,
         e.category,

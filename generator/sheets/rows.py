@@ -104,7 +104,9 @@ def read_sheet(grid: Grid, book: str) -> tuple[Sheet, list[Diagnostic]]:
                 top = fill[(r, c)]
                 value = grid.rows[top[0]][top[1]]
             cells[f] = value
-        if all(values.blank(v) for v in raw[:width]) and all(values.blank(v) for v in cells.values()):
+        # (a student id in the row settles it at once: most rows have one)
+        blank_row = values.blank(cells["student"]) and all(values.blank(v) for v in raw[:width])
+        if blank_row and all(values.blank(v) for v in cells.values()):
             continue  # a blank row: nothing to read, nothing to say
         student_col = cols["student"] + 1
         if r in banners:
