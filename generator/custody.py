@@ -39,6 +39,7 @@ from pathlib import Path
 
 from .diagnostics import DektError, Diagnostic, diag
 from .files import write_atomic
+from .provenance import git, trailers
 
 ALLOWED_SIGNERS = "rules/allowed_signers"
 WATCHED = ("records", "rules")  # what the ledgers are made of: claims, the roster and the rules
@@ -136,16 +137,7 @@ def problems(custody: Custody) -> list[Diagnostic]:
 
 
 def _git(root: Path, *args: str, input: bytes | None = None) -> bytes:
-    try:
-        return subprocess.run(
-            ["git", "-c", "core.quotePath=off", *args], cwd=root, input=input, capture_output=True, check=True
-        ).stdout
-    except FileNotFoundError as exc:
-        raise DektError("找不到 git 命令 (git is not installed)") from exc
-    except subprocess.CalledProcessError as exc:
-        raise DektError(
-            f"无法读取 Git 历史 (cannot read the Git history): {exc.stderr.decode(errors='replace').strip()}"
-        ) from exc
+    return git(root, "-c", "core.quotePath=off", *args, input=input)
 
 
 def _ok(root: Path, *args: str) -> str | None:
@@ -203,11 +195,7 @@ def _history(root: Path, ref: str) -> list[_Commit]:
             for i in range(0, len(fields) - 1, 2)
             if fields[i].strip() and fields[i + 1].startswith(prefix)
         ]
-        certifies = tuple(
-            line.split(":", 1)[1].strip().lower()
-            for line in (body.strip().split("\n\n")[-1].splitlines() if "\n\n" in body.strip() else [])
-            if line.lower().startswith("certifies:")
-        )
+        certifies = tuple(v.lower() for v in trailers(body).get("certifies", []))
         commits.append(_Commit(sha, when[:10], body.strip().split("\n", 1)[0][:80], certifies, changes))
     commits.reverse()
     return commits

@@ -112,18 +112,22 @@ def parse_log(text: str) -> dict[str, Provenance]:
 def provenance_index(root: Path, ref: str = "HEAD") -> dict[str, Provenance]:
     """The provenance of every claim file added on the first-parent history of ``ref``, in one ``git log``."""
     cmd = [
-        "git", "-c", "core.quotePath=off", "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
+        "-c", "core.quotePath=off", "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
         "--name-status", f"--format={_FORMAT}", ref, "--", CLAIMS_DIR,
     ]  # fmt: skip
+    return parse_log(git(root, *cmd, what=f" of {ref}").decode("utf-8", errors="replace"))
+
+
+def git(root: Path, *args: str, input: bytes | None = None, what: str = "") -> bytes:
+    """The standard output of ``git ARGS`` in ``root``; a DektError when git is missing or the command fails."""
     try:
-        out = subprocess.run(cmd, cwd=root, capture_output=True, check=True).stdout
+        return subprocess.run(["git", *args], cwd=root, input=input, capture_output=True, check=True).stdout
     except FileNotFoundError as exc:
         raise DektError("找不到 git 命令 (git is not installed)") from exc
     except subprocess.CalledProcessError as exc:
         raise DektError(
-            f"无法读取 Git 历史 (cannot read the Git history of {ref}): {exc.stderr.decode().strip()}"
+            f"无法读取 Git 历史 (cannot read the Git history{what}): {exc.stderr.decode(errors='replace').strip()}"
         ) from exc
-    return parse_log(out.decode("utf-8", errors="replace"))
 
 
 def merge_message(
