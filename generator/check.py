@@ -59,6 +59,11 @@ def _normalize(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+def score_key(e: Entry, year: str, version) -> tuple:
+    """What scoring ``e`` reads: its version, its academic year (the classes open then) and its scored fields."""
+    return (version.rules.since, year, e.category, e.level, e.award, e.role, e.rank, e.hours, e.course, e.credit_class)
+
+
 class _Checker:
     def __init__(self, root: Path, rules: Rules, roster: dict[str, Student]):
         self.rules = rules
@@ -83,18 +88,7 @@ class _Checker:
         ``version`` overrides the version of ``year`` (a 团校 course is checked by the version that counts it).
         """
         version = version or self.rules.version_for(year)
-        key = (
-            version.rules.since,
-            year,
-            e.category,
-            e.level,
-            e.award,
-            e.role,
-            e.rank,
-            e.hours,
-            e.course,
-            e.credit_class,
-        )
+        key = score_key(e, year, version)
         result = self.scores.get(key)
         if result is None:
             classes = {k: c for k, c in self.rules.classes.classes.items() if c.year == year}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import inspect
 import re
 import unicodedata
 from collections import defaultdict
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..check import _normalize
+from ..check import _normalize, score_key
 from ..diagnostics import Diagnostic, diag, has_errors
 from ..files import write_atomic
 from ..models.types import Text
@@ -31,7 +30,6 @@ from .read import SheetError, read_grids
 from .rows import HEADER_SEARCH, Row, read_sheet
 
 SKIPPED_SHEETS = ("说明", "_lists")  # the template's own guide and drop-down lists
-_SCORE_TAKES_CLASSES = "classes" in inspect.signature(score).parameters
 _CACHED_CELLS = (str, int, float, bool, date, type(None))  # calamine's cell types whose equal values read the same
 
 
@@ -455,21 +453,11 @@ def _unregistered(text: str) -> str:
 def _score(job: _Import, e, row: Row, version) -> Score | None:
     """Score like validation does: the category's fields, the credit table, stated credits, the registration window."""
     before = len(job.problems)
-    kwargs = {"classes": catalog.class_catalogue(job.rules, job.academic_year(e.date))} if _SCORE_TAKES_CLASSES else {}
-    key = (
-        version.rules.since,
-        e.category,
-        e.level,
-        e.award,
-        e.role,
-        e.rank,
-        e.hours,
-        e.course,
-        e.credit_class if hasattr(e, "credit_class") else None,
-    )
+    year = job.academic_year(e.date)
+    key = score_key(e, year, version)
     result = job.scores.get(key)
     if result is None:
-        result = job.scores[key] = score(e, version.rules, **kwargs)
+        result = job.scores[key] = score(e, version.rules, catalog.class_catalogue(job.rules, year))
     if isinstance(result, list):
         for p in result:
             job.report(row, p.field, p.code, **p.args)
