@@ -69,10 +69,24 @@ def claim_text(student: str = "2014010001", **fields: str) -> str:
     return "".join(f"{k}: {v}\n" for k, v in values.items() if v is not None)
 
 
-def git(root: Path, *args: str) -> str:
-    """Run git in ``root`` with a fixed identity; return its standard output."""
-    env = {**os.environ, **GIT_ENV}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout
+def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run git in ``root`` with a fixed identity (plus ``env``, e.g. commit dates); return its standard output."""
+    full = {**os.environ, **GIT_ENV, **(env or {})}
+    return subprocess.run(["git", *args], cwd=root, env=full, check=True, capture_output=True, text=True).stdout
+
+
+def signed_merge(
+    root: Path, branch: str, files: dict[str, str], key: Path, message: str, env: dict[str, str] | None = None
+) -> str:
+    """A secretary's unsigned branch commit, merged into main with ``git merge --no-ff -S``; return the merge id."""
+    git(root, "checkout", "-q", "-b", branch, "main", env=env)
+    write_files(root, files)
+    git(root, "add", "-A", env=env)
+    git(root, "commit", "-q", "-m", f"{branch}: 提交申报", env=env)
+    git(root, "checkout", "-q", "main", env=env)
+    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"]
+    git(root, *sign, "merge", "--no-ff", "-S", "-q", "-m", message, branch, env=env)
+    return git(root, "rev-parse", "HEAD", env=env).strip()
 
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:

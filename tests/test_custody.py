@@ -16,6 +16,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import helpers
 import pytest
 from dekt.custody import certified_files
 from helpers import GIT_ENV, claim_text, git
@@ -71,25 +72,8 @@ def commit(root: Path, message: str, files: dict[str, str | None], key: Path | N
 
 
 def signed_merge(root: Path, branch: str, files: dict[str, str], key: Path, message: str = "合并申报") -> str:
-    """A secretary's unsigned branch commit, merged into main with ``git merge --no-ff -S``."""
-    git(root, "checkout", "-q", "-b", branch, "main")
-    commit(root, f"{branch}: 提交申报", files)
-    git(root, "checkout", "-q", "main")
-    git(
-        root,
-        "-c",
-        "gpg.format=ssh",
-        "-c",
-        f"user.signingkey={key}",
-        "merge",
-        "--no-ff",
-        "-S",
-        "-q",
-        "-m",
-        message,
-        branch,
-    )
-    return git(root, "rev-parse", "HEAD").strip()
+    """The shared signed merge (tests/helpers.py), with this file's default merge message."""
+    return helpers.signed_merge(root, branch, files, key, message)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import helpers
 import pytest
 from dekt.site import sealed
 from dekt.transcript.register import REGISTER_DIR
@@ -69,29 +70,8 @@ def club(student: str, activity: str, year: int) -> str:
 
 
 def signed_merge(root: Path, day: str, branch: str, files: dict[str, str], key: Path) -> None:
-    """A secretary's unsigned branch commit, merged into main by academic affairs with ``git merge --no-ff -S``."""
-    git(root, day, "checkout", "-q", "-b", branch, "main")
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    git(root, day, "add", "-A")
-    git(root, day, "commit", "-q", "-m", f"{branch}: 提交申报")
-    git(root, day, "checkout", "-q", "main")
-    git(
-        root,
-        day,
-        "-c",
-        "gpg.format=ssh",
-        "-c",
-        f"user.signingkey={key}",
-        "merge",
-        "--no-ff",
-        "-S",
-        "-q",
-        "-m",
-        f"合并 {branch}",
-        branch,
-    )
+    """The shared signed merge (tests/helpers.py), every commit dated ``day``."""
+    helpers.signed_merge(root, branch, files, key, f"合并 {branch}", env=env_at(day))
 
 
 def fresh_build(origin: Path, where: Path, now: str) -> Path:
