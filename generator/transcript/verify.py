@@ -111,7 +111,10 @@ def verify_pdf(path: Path, records: Path | None = None, trust: Path | None = Non
     """Run every check on the PDF at ``path``; ``records`` is a build folder, its site or its manifest folder;
     ``trust`` the institution's root certificate (PEM) that a signed PDF's signature must chain to."""
     v = Verification(path)
-    signature = sign.check(path.read_bytes(), trust) if path.is_file() else None
+    # Read once: the bytes whose signature is checked are the bytes whose SHA-256 is compared below.
+    is_file = path.is_file()
+    body = path.read_bytes() if is_file else b""
+    signature = sign.check(body, trust) if is_file else None
     if trust is not None and signature is None:
         v.fail("signature", "PDF 没有数字签名", "the PDF carries no digital signature")
     read = _read(path, v)
@@ -154,7 +157,6 @@ def verify_pdf(path: Path, records: Path | None = None, trust: Path | None = Non
     if _names_another_student(path.stem, str(student["id"])):
         v.fail("filename", f"文件名 {path.name} 是另一学号，而成绩单属于 {student['id']}",
                f"the file name {path.name} names another student; the transcript is {student['id']}'s")  # fmt: skip
-    body = path.read_bytes()
     if signature is not None:
         v.signature = signature
         if not signature.intact:
