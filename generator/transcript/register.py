@@ -37,6 +37,7 @@ from pathlib import Path
 
 from ..diagnostics import DektError
 from ..files import write_atomic
+from .canonical import canonical_json
 
 REGISTER_DIR = "records/register"
 BUILD_INFO = "build.json"  # OUT/private/build.json: the commit a build was made from
@@ -247,12 +248,13 @@ def register_update(root: Path, out: Path, today: date, *, custody=None) -> tupl
     latest = reg.latest()
     lines: dict[str, list[str]] = {}
     added = revoked = 0
-    dump = {"ensure_ascii": False, "sort_keys": True, "separators": (",", ":")}
     for sid, entry in sorted(manifest.items()):
         if latest.get(sid) == entry["code"]:
             continue
         year = entry["record"].get("enrollment_year") or "other"
-        lines.setdefault(f"{year}.jsonl", []).append(json.dumps({"student": sid, "record": entry["record"]}, **dump))
+        lines.setdefault(f"{year}.jsonl", []).append(
+            canonical_json({"student": sid, "record": entry["record"]}).decode("utf-8")
+        )
         added += 1
     by_student = reg.history()
     for sid, code in sorted(latest.items()):
@@ -260,7 +262,7 @@ def register_update(root: Path, out: Path, today: date, *, custody=None) -> tupl
             year = by_student[sid][-1].record.get("enrollment_year") or "other"
             row = {"student": sid, "revoke": code, "date": today.isoformat(),
                    "reason": "学生已不在名册中 (the student is no longer on the roster)"}  # fmt: skip
-            lines.setdefault(f"{year}.jsonl", []).append(json.dumps(row, **dump))
+            lines.setdefault(f"{year}.jsonl", []).append(canonical_json(row).decode("utf-8"))
             revoked += 1
     changed = []
     for name, rows in sorted(lines.items()):
@@ -280,14 +282,11 @@ def revoke(root: Path, code: str, student: str, today: date, reason: str) -> str
     if not match:
         raise DektError(f"签发登记中没有学生 {student} 的成绩单 {code} (no such transcript in the register)")
     path = root / match[-1].file
-    row = json.dumps(
-        {"student": student, "revoke": code, "date": today.isoformat(), "reason": " ".join(reason.split())},
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
+    row = canonical_json(
+        {"student": student, "revoke": code, "date": today.isoformat(), "reason": " ".join(reason.split())}
     )
     before = path.read_bytes()
-    write_atomic(path, before + (b"" if before.endswith(b"\n") else b"\n") + row.encode("utf-8") + b"\n")
+    write_atomic(path, before + (b"" if before.endswith(b"\n") else b"\n") + row + b"\n")
     return path.relative_to(root).as_posix()
 
 
