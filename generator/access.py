@@ -211,21 +211,3 @@ def code_lists(rules: Rules, roster: dict, all_codes: dict[str, str], site_url: 
         ]
         out[f"access/{dept}-{_safe(klass)}.csv"] = _csv(rows)
     return out
-
-
-def write_access_lists(private: Path, files: dict[str, bytes]) -> None:
-    """Replace ``private/access/`` with ``files`` in one step (no stale list stays behind)."""
-    import shutil
-
-    target = private / "access"
-    fresh = private / ".access.new"
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    for name, data in files.items():
-        (fresh / name.split("/", 1)[1]).write_bytes(data)
-    old = private / ".access.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(fresh, target)
-    shutil.rmtree(old, ignore_errors=True)

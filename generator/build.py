@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from . import output
 from .access import FOLDER as ACCESS_FOLDER
-from .access import access_records, notice_items, write_access_lists
+from .access import access_records, notice_items
 from .check import Checked, check_repository
 from .custody import banner, for_transcript, refuse_work_tree
 from .files import write_atomic
@@ -113,7 +113,8 @@ def build(
     issued = _issued(root, now, tz)
     decided_at = now or datetime.now(tz)
     provenance = _provenance(root)
-    batches = notice_batches(root, load_prs(prs), rules, checked.roster, decided_at) if prs else []
+    pulls = load_prs(prs) if prs else []
+    batches = notice_batches(root, pulls, rules, checked.roster, decided_at) if prs else []
     data = {sid: ledger_data(ledger, rules, provenance) for sid, ledger in checked.ledgers.items()}
     if refuse_work_tree(checked):  # transcripts are made from the signed archive, never from the work tree
         return 1
@@ -138,10 +139,10 @@ def build(
             write_private(stage.private, lists)
             extra = {"notice.json": notice_json(batches, decided_at).encode("utf-8")} if prs else {}
             # 我的第二课堂: each student's record sealed under their access code; the codes go to private lists only.
-            on_notice = notice_items(root, load_prs(prs), batches, rules) if prs else {}
+            on_notice = notice_items(root, pulls, batches, rules) if prs else {}
             access = access_records(root, rules, checked.roster, checked.ledgers, on_notice)
             if access is not None:
-                write_access_lists(stage.private, access.private)
+                write_private(stage.private, access.private, folders=("access",))
                 extra.update({f"{ACCESS_FOLDER}/{name}": body for name, body in access.site.items()})
             site = build_site(checked, batches, sealed, issued=issued, now=decided_at if prs else None,
                               stage=stage.folder, extra=extra)  # fmt: skip

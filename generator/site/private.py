@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -138,21 +136,14 @@ def private_lists(rules: Rules, ledgers: dict[str, Ledger], today) -> dict[str, 
     return out
 
 
-def write_private(private: Path, files: dict[str, bytes]) -> None:
-    """Replace ``at-risk/`` and ``ranking/`` under ``private`` with ``files`` (no stale list stays behind)."""
-    for folder in {name.split("/")[0] for name in files} | {"at-risk", "ranking"}:
-        target = private / folder
-        fresh = private / f".{folder}.new"
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir(parents=True)
-        for name, data in files.items():
-            if name.startswith(folder + "/"):
-                (fresh / name.split("/", 1)[1]).write_bytes(data)
-        if target.exists():
-            old = private / f".{folder}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(fresh, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(fresh, target)
+def write_private(private: Path, files: dict[str, bytes], folders: tuple[str, ...] = ("at-risk", "ranking")) -> None:
+    """Write ``files`` (path under ``private`` → bytes) and the ``folders`` they belong in, even when empty.
+
+    ``private`` is the build's fresh stage (``dekt.output``), swapped into place whole: no stale list stays behind.
+    """
+    for folder in folders:
+        (private / folder).mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        target = private / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
