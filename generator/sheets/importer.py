@@ -441,7 +441,7 @@ def _entries(act: Activity, rel: str) -> list[Entry]:
             "evidence": own_evidence or f.get("evidence"), "shared_evidence": not single and own_evidence is None,
             "advisor": f.get("advisor"), "credit_class": f.get("credit_class"),
         }  # fmt: skip
-        out.append(Entry(**{k: v for k, v in values_.items() if k in Entry._fields}))
+        out.append(Entry(**values_))
     return out
 
 
