@@ -33,6 +33,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ..transcript.canonical import canonical_json
+
 FORMAT = "dekt-sealed/1"
 _DOMAIN = b"dekt-verify/1"
 
@@ -49,7 +51,7 @@ def _derive(code: str, info: bytes) -> bytes:
 def seal(code: str, record: dict) -> tuple[str, dict]:
     """The record sealed under ``code``: its name and the sealed entry (``iv`` and ``data``, base 64)."""
     name = record_name(code)
-    plaintext = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    plaintext = canonical_json(record)
     nonce = hmac.new(_derive(code, b"nonce"), plaintext, hashlib.sha256).digest()[:12]
     data = AESGCM(_derive(code, b"aes-256-gcm")).encrypt(nonce, plaintext, name.encode("ascii"))
     return name, {"iv": base64.b64encode(nonce).decode(), "data": base64.b64encode(data).decode()}
